@@ -1,0 +1,115 @@
+"""The ``botox-market`` command line. User mistakes print one clear line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="botox-market",
+    help="Market analysis toolkit for the US cosmetic botulinum-toxin market.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+providers_app = typer.Typer(help="Provider pools from the CMS NPPES NPI file.", no_args_is_help=True)
+app.add_typer(providers_app, name="providers")
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a user-facing error and return the exit to raise (status 2: bad input)."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="CSV, Parquet or xlsx file to check.")],
+    table: Annotated[str, typer.Option(help="prices, state_rules, training or provider_counts.")] = "prices",
+    columns: Annotated[str | None, typer.Option(help="Header mapping, e.g. 'Clinic Name=clinic,Cost=price_usd'.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding when the file is not UTF-8, e.g. cp1252.")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows (default: beside the input).")] = None,
+) -> None:
+    """Validate a file: print rows read / accepted / rejected and write the rejects with a reason."""
+    from analysis.io import InputError, load_table, parse_column_mapping, write_rejects
+
+    try:
+        result = load_table(path, table, columns=parse_column_mapping(columns), encoding=encoding)
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(result.summary())
+    for source, target in result.column_mapping.items():
+        if source != target:
+            typer.echo(f"  column {source!r} -> {target}")
+    if result.ignored_columns:
+        typer.echo(f"  ignored columns: {', '.join(result.ignored_columns)}")
+    if result.n_rejected:
+        written = write_rejects(result, rejects)
+        reasons = result.rejects["reason"].str.split("; ").explode().str.replace(r": .*$", "").value_counts(sort=True)
+        for reason, count in reasons.iter_rows():
+            typer.echo(f"  {count:>7} rejected: {reason}")
+        typer.echo(f"rejects written to {written}")
+
+
+@app.command()
+def sample(
+    rows: Annotated[int, typer.Option(min=1, help="Number of synthetic price observations.")] = 5_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same rows).")] = 20261126,
+    out: Annotated[Path | None, typer.Option(help="Output file (.csv or .parquet).")] = None,
+) -> None:
+    """Generate synthetic price observations (labelled synthetic in their source column)."""
+    from analysis import config, sample as sample_mod
+
+    target = out or config.DEFAULT_PRICES
+    if target.suffix not in (".csv", ".parquet"):
+        raise fail(f"--out must end in .csv or .parquet, got {target.name!r}")
+    frame = sample_mod.synthetic_prices(rows, seed=seed)
+    sample_mod.write_frame(frame, target)
+    typer.echo(f"wrote {frame.height:,} synthetic price observations to {target}")
+
+
+@providers_app.command("build")
+def providers_build(
+    path: Annotated[Path, typer.Argument(help="NPPES dissemination file npidata_pfile_*.csv.")],
+    out: Annotated[Path, typer.Option(help="Output Parquet of counts.")] = Path("provider_counts.parquet"),
+) -> None:
+    """Count active individual providers by practice state and provider type from an NPPES file."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn, TransferSpeedColumn
+
+    from analysis import nppes
+
+    try:
+        mapping = nppes.load_taxonomy_mapping()
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn()
+        ) as bar:
+            task = bar.add_task(f"reading {path.name}", total=path.stat().st_size if path.exists() else None)
+            result = nppes.count_providers(path, mapping, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    nppes.write_counts(result, out)
+    for key, value in result.tally.items():
+        typer.echo(f"  {key:<28} {value:>12,}")
+    typer.echo(f"wrote {result.counts.height} rows to {out}")
+
+
+def _mount_reports() -> None:
+    try:
+        from analysis.report.cli import register
+    except ImportError:  # the report package is optional while it is being built
+        return
+    register(app)
+
+
+_mount_reports()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="botox-market")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

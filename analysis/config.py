@@ -1,0 +1,44 @@
+"""Every path the toolkit uses, derived from the package location (never from the working directory)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DATA_DIR = PROJECT_DIR / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+SAMPLE_DIR = DATA_DIR / "sample"
+RAW_DIR = DATA_DIR / "raw"
+NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+# BOTOX_MARKET_REPORTS lets tests and CI write reports elsewhere without touching the checkout.
+REPORTS_DIR = Path(os.environ.get("BOTOX_MARKET_REPORTS", PROJECT_DIR / "reports"))
+
+KERNEL_NAME = "botox-market"
+
+# The shipped defaults that notebooks use when a data parameter is None.
+DEFAULT_PRICES = SAMPLE_DIR / "prices_sample.csv"
+DEFAULT_PROVIDER_COUNTS = SAMPLE_DIR / "provider_counts_sample.csv"
+
+REFERENCE_FILES = {
+    "states": REFERENCE_DIR / "states.csv",
+    "taxonomy": REFERENCE_DIR / "nucc_taxonomy_provider_types.csv",
+    "state_rules": REFERENCE_DIR / "state_rules.csv",
+    "training": REFERENCE_DIR / "training_courses.csv",
+    "unit_conversions": REFERENCE_DIR / "toxin_unit_conversions.csv",
+    "units_per_area": REFERENCE_DIR / "units_per_area.csv",
+    "published_statistics": REFERENCE_DIR / "published_statistics.csv",
+    "product_costs": REFERENCE_DIR / "product_costs.csv",
+}
+
+
+def resolve_data_path(path: str | os.PathLike[str] | None, default: Path) -> Path:
+    """A notebook's data parameter: ``None`` means the shipped file; a relative path is taken from the project."""
+    if path is None or str(path) == "":
+        return default
+    candidate = Path(path).expanduser()
+    if not candidate.is_absolute():
+        cwd_candidate = Path.cwd() / candidate
+        candidate = cwd_candidate if cwd_candidate.exists() else PROJECT_DIR / candidate
+    return candidate

@@ -1,0 +1,482 @@
+"""Load any of the toolkit's tables from CSV, Parquet or Excel, validate it, and account for every row.
+
+``load_table(path, "prices")`` returns a :class:`LoadResult`: the accepted rows (typed, in the
+schema's vocabulary), the rejected rows (as read, with a ``reason``) and the counts, which always
+reconcile: ``n_read == n_accepted + n_rejected``.
+
+Problems with the file as a whole (unreadable, empty, missing column, ambiguous columns) raise
+:class:`InputError` with one line naming the file, the column and what was expected. Problems with
+a row never raise: the row goes to the rejects with every reason that applies.
+
+Why not a schema library (dataframely, pandera): both report failures per rule, while users of a
+scraped price list need each bad row with its original text, its row number in the file and every
+reason in words; the rules here are plain polars expressions over the schema in ``analysis.schemas``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from analysis import normalize
+from analysis.schemas import TABLES, Column, TableSchema
+
+ROW_COLUMN = "source_row"  # 1-based row number in the input file (line number for text files)
+REASON_COLUMN = "reason"
+MAX_CELL_CHARS = 2_000  # longer cells are almost always a broken scrape (a page pasted into one cell)
+_REASON_SEP = "; "
+
+
+class InputError(ValueError):
+    """A problem with an input file as a whole; the message is meant for the user, as it is."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    path: Path
+    accepted: pl.DataFrame
+    rejects: pl.DataFrame
+    column_mapping: dict[str, str]  # file header -> schema column
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def n_read(self) -> int:
+        return self.accepted.height + self.rejects.height
+
+    @property
+    def n_accepted(self) -> int:
+        return self.accepted.height
+
+    @property
+    def n_rejected(self) -> int:
+        return self.rejects.height
+
+    def summary(self) -> str:
+        return (
+            f"{self.path.name}: {self.n_read} rows read, {self.n_accepted} accepted, "
+            f"{self.n_rejected} rejected"
+        )
+
+
+# --- reading files into strings -------------------------------------------------------------------
+
+
+def _detect_format(head: bytes) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "text"
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"{path}: cannot decode as {encoding}: {exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}: line {line} is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+            "save the file as UTF-8 or pass --encoding (for example cp1252)"
+        ) from None
+
+
+def _sniff_separator(header_line: str) -> str:
+    candidates = [",", ";", "\t", "|"]
+    counts = {sep: header_line.count(sep) for sep in candidates}
+    best = max(candidates, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
+
+
+def _first_ragged_line(text: str, separator: str) -> str | None:
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    width = None
+    for row in reader:
+        if not row:
+            continue
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            return f"line {reader.line_num} has {len(row)} fields, the header has {width}"
+    return None
+
+
+def _read_text(path: Path, raw: bytes, encoding: str | None) -> pl.DataFrame:
+    text = _decode(raw, path, encoding)
+    if "\x00" in text[:4096]:
+        raise InputError(f"{path}: looks like a binary file, not CSV text")
+    stripped = text.strip()
+    if not stripped:
+        raise InputError(f"{path}: the file is empty; expected a header row and data rows")
+    header_line = stripped.splitlines()[0]
+    separator = _sniff_separator(header_line)
+    header = next(csv.reader([header_line], delimiter=separator))
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"),
+            separator=separator,
+            infer_schema=False,
+            # positional names: the real header is attached after checking it for duplicates
+            new_columns=[f"__c{i}" for i in range(len(header))],
+        )
+    except pl.exceptions.PolarsError as exc:
+        detail = _first_ragged_line(text, separator) or str(exc).splitlines()[0]
+        raise InputError(f"{path}: cannot read as CSV ({detail})") from None
+    return _attach_header(frame, header, path, first_data_line=2)
+
+
+def _attach_header(frame: pl.DataFrame, header: list[str], path: Path, *, first_data_line: int) -> pl.DataFrame:
+    """Rename positional columns to the file's header; duplicated names are an error, not a silent rename."""
+    seen: dict[str, int] = {}
+    for name in header:
+        key = _normalize_name(name)
+        seen[key] = seen.get(key, 0) + 1
+    duplicated = [name for name in header if seen[_normalize_name(name)] > 1]
+    if duplicated:
+        raise InputError(f"{path}: column {duplicated[0]!r} appears more than once in the header")
+    empty = [i + 1 for i, name in enumerate(header) if not name.strip()]
+    renamed = [name if name.strip() else f"unnamed_{i + 1}" for i, name in enumerate(header)]
+    frame = frame.rename(dict(zip(frame.columns, renamed, strict=True)))
+    if empty and all(frame[f"unnamed_{i}"].null_count() == frame.height for i in empty):
+        frame = frame.drop([f"unnamed_{i}" for i in empty])  # trailing separators in the header
+    return frame.with_row_index(ROW_COLUMN, offset=first_data_line)
+
+
+def read_raw(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> pl.DataFrame:
+    """Read a CSV/TSV, Parquet or Excel (xlsx) file into a frame of strings, one column per header name.
+
+    The format is detected from the file's first bytes, not its extension, so an Excel workbook
+    saved as ``.csv`` still loads. A ``source_row`` column numbers the rows as the user sees them.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a CSV, Parquet or Excel file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty; expected a header row and data rows")
+    kind = _detect_format(raw[:8])
+    if kind == "xls":
+        raise InputError(f"{path}: legacy Excel .xls is not supported; save it as .xlsx or CSV")
+    if kind == "parquet":
+        try:
+            frame = pl.read_parquet(io.BytesIO(raw))
+        except pl.exceptions.PolarsError as exc:
+            raise InputError(f"{path}: cannot read as Parquet ({str(exc).splitlines()[0]})") from None
+        frame = frame.with_columns(pl.all().cast(pl.String))
+        return frame.with_row_index(ROW_COLUMN, offset=1)
+    if kind == "xlsx":
+        try:
+            frame = pl.read_excel(
+                io.BytesIO(raw),
+                sheet_name=sheet,
+                has_header=False,
+                infer_schema_length=0,
+                drop_empty_rows=False,
+                raise_if_empty=False,
+            )
+        except Exception as exc:  # fastexcel raises its own exception types
+            raise InputError(f"{path}: cannot read as an Excel workbook ({str(exc).splitlines()[0]})") from None
+        if frame.height == 0:
+            raise InputError(f"{path}: the workbook's sheet is empty; expected a header row and data rows")
+        header = ["" if v is None else str(v) for v in frame.row(0)]
+        body = frame.slice(1).with_columns(pl.all().cast(pl.String))
+        # Excel rows that are entirely empty are layout, not observations
+        body = body.filter(~pl.all_horizontal(pl.all().is_null()))
+        return _attach_header(body, header, path, first_data_line=2)
+    return _read_text(path, raw, encoding)
+
+
+# --- matching the header ---------------------------------------------------------------------------
+
+
+def _normalize_name(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def parse_column_mapping(text: str | None) -> dict[str, str]:
+    """Parse ``'Clinic Name=clinic,Cost=price_usd'`` (the ``--columns`` option) into a dict."""
+    if not text:
+        return {}
+    mapping: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise InputError(f"--columns: {part.strip()!r} is not of the form 'File Column=schema_column'")
+        source, target = part.split("=", 1)
+        mapping[source.strip()] = target.strip()
+    return mapping
+
+
+def match_columns(
+    header: list[str], schema: TableSchema, path: Path, explicit: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Map file column names to schema columns: explicit mapping first, then names and aliases.
+
+    Returns (file name -> schema name, ignored file columns). Raises InputError for a required
+    column that is missing or two file columns that claim the same schema column.
+    """
+    explicit = dict(explicit or {})
+    valid = schema.column_names
+    by_key: dict[str, str] = {}
+    for column in schema.columns:
+        for name in (column.name, *column.aliases):
+            by_key.setdefault(_normalize_name(name), column.name)
+    header_by_key = {_normalize_name(h): h for h in header}
+
+    mapping: dict[str, str] = {}
+    for source, target in explicit.items():
+        if target not in valid:
+            raise InputError(f"--columns: unknown column {target!r} for table {schema.name}; expected one of {', '.join(valid)}")
+        actual = header_by_key.get(_normalize_name(source))
+        if actual is None:
+            raise InputError(f"{path}: --columns names {source!r}, which is not in the file; the file has {', '.join(header)}")
+        mapping[actual] = target
+    for name in header:
+        if name in mapping or name == ROW_COLUMN:
+            continue
+        target = by_key.get(_normalize_name(name))
+        if target is None:
+            continue
+        claimed = [h for h, t in mapping.items() if t == target]
+        if claimed:
+            if claimed[0] in {header_by_key.get(_normalize_name(s)) for s in explicit}:
+                continue  # the user's explicit choice wins over a name match
+            raise InputError(
+                f"{path}: columns {claimed[0]!r} and {name!r} both match {target!r}; "
+                f"choose one with --columns '{name}={target}' or rename the other"
+            )
+        mapping[name] = target
+    missing = [c.name for c in schema.columns if c.required and c.name not in mapping.values()]
+    if missing:
+        raise InputError(
+            f"{path}: missing required column {missing[0]!r} for table {schema.name} "
+            f"(found: {', '.join(h for h in header if h != ROW_COLUMN) or 'none'}); "
+            f"rename it or pass --columns 'Your Name={missing[0]}'"
+        )
+    ignored = [h for h in header if h not in mapping and h != ROW_COLUMN]
+    return mapping, ignored
+
+
+# --- parsing columns -------------------------------------------------------------------------------
+
+_TRUE = ("yes", "y", "true", "t", "1")
+_FALSE = ("no", "n", "false", "f", "0")
+
+
+def _clean(name: str) -> pl.Expr:
+    """The cell as text, trimmed (non-breaking spaces included); empty becomes null."""
+    text = pl.col(name).str.replace_all("\u00a0", " ").str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _quoted(expr: pl.Expr) -> pl.Expr:
+    return pl.lit("'") + expr.str.slice(0, 40) + pl.lit("'")
+
+
+def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    numeric = text.str.replace_all(r"^\$|,|\s", "").cast(pl.Float64, strict=False)
+    return numeric if dtype == pl.Float64 else pl.when(numeric == numeric.round(0)).then(numeric).cast(dtype, strict=False)
+
+
+def _parse_date(text: pl.Expr) -> pl.Expr:
+    formats = ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%m/%d/%y", "%Y-%m-%dT%H:%M:%S")
+    return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in formats])
+
+
+def _column_rules(column: Column, text: pl.Expr) -> tuple[dict[str, pl.Expr], list[tuple[pl.Expr, pl.Expr]]]:
+    """The parsed output column(s) for one schema column, and its (is_bad, reason) rules."""
+    name = column.name
+    rules: list[tuple[pl.Expr, pl.Expr]] = []
+    present = text.is_not_null()
+    too_long = text.str.len_chars() > MAX_CELL_CHARS
+    rules.append((too_long.fill_null(False), pl.lit(f"{name}: value longer than {MAX_CELL_CHARS} characters")))
+    text = pl.when(too_long).then(None).otherwise(text)
+
+    extra: dict[str, pl.Expr] = {}
+    kind = column.kind
+    if kind == "str":
+        value = text
+    elif kind in ("int", "float"):
+        value = _parse_number(text, pl.Int64 if kind == "int" else pl.Float64)
+        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: not a number: ") + _quoted(text)))
+        if kind == "float":
+            rules.append((value.is_not_null() & ~value.is_finite(), pl.lit(f"{name}: not a finite number")))
+    elif kind == "date":
+        value = _parse_date(text)
+        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: not a date (expected YYYY-MM-DD or MM/DD/YYYY): ") + _quoted(text)))
+        rules.append(((value > pl.lit(dt.date.today())).fill_null(False), pl.lit(f"{name}: date is in the future")))
+    elif kind == "bool":
+        lowered = text.str.to_lowercase()
+        value = pl.when(lowered.is_in(_TRUE)).then(True).when(lowered.is_in(_FALSE)).then(False).otherwise(None)
+        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: expected yes or no, got ") + _quoted(text)))
+    elif kind == "year":
+        value = text
+        rules.append((present & ~text.str.contains(r"^\d{4}").fill_null(False), pl.lit(f"{name}: expected a date or year (YYYY…), got ") + _quoted(text)))
+    elif kind == "choice":
+        value = text.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+        rules.append((present & ~value.is_in(column.choices), pl.lit(f"{name}: expected one of {', '.join(column.choices)}, got ") + _quoted(text)))
+    elif kind in ("state", "provider_type", "product", "pricing_model"):
+        parser = {
+            "state": normalize.state_code,
+            "provider_type": normalize.provider_type,
+            "product": normalize.product,
+            "pricing_model": normalize.pricing_model,
+        }[kind]
+        value = parser(text)
+        label = {"state": "US state or DC"}.get(kind, kind.replace("_", " "))
+        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: unknown {label} ") + _quoted(text)))
+    elif kind == "price":
+        parsed = normalize.parse_price(text)
+        value = parsed.struct.field("price_usd")
+        extra = {
+            "price_low_usd": parsed.struct.field("price_low_usd"),
+            "price_high_usd": parsed.struct.field("price_high_usd"),
+            "price_is_minimum": parsed.struct.field("is_minimum"),
+            "_model_hint": parsed.struct.field("model_hint"),
+        }
+        problem = parsed.struct.field("problem")
+        rules.append((present & ~too_long & problem.is_not_null(), pl.lit(f"{name}: ") + problem))
+    else:  # a schema bug, not a user error
+        raise AssertionError(f"unknown column kind {kind!r}")
+
+    if not column.nullable:
+        rules.append((text.is_null() & ~too_long, pl.lit(f"{name}: missing value")))
+    if column.minimum is not None and kind in ("int", "float", "price"):
+        rules.append(((value < column.minimum).fill_null(False), pl.lit(f"{name}: below the minimum {column.minimum:g}")))
+    if column.maximum is not None and kind in ("int", "float", "price"):
+        rules.append(((value > column.maximum).fill_null(False), pl.lit(f"{name}: above the plausible maximum {column.maximum:g}")))
+    return {name: value, **extra}, rules
+
+
+def _empty_column(column: Column) -> pl.Expr:
+    dtype = {"int": pl.Int64, "float": pl.Float64, "date": pl.Date, "bool": pl.Boolean}.get(column.kind, pl.String)
+    return pl.lit(None, dtype=dtype).alias(column.name)
+
+
+def validate_frame(raw: pl.DataFrame, schema: TableSchema, mapping: Mapping[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a frame of strings (already matched to ``schema``) into accepted and rejected rows.
+
+    Accepted rows carry the schema's columns, parsed, plus ``source_row``; rejects carry the row as read
+    plus ``reason`` (every broken rule, ';'-separated).
+    """
+    by_target = {target: source for source, target in mapping.items()}
+    outputs: list[pl.Expr] = []
+    rules: list[tuple[pl.Expr, pl.Expr]] = []
+    for column in schema.columns:
+        if column.name not in by_target:
+            outputs.append(_empty_column(column))
+            if not column.nullable:
+                rules.append((pl.lit(True), pl.lit(f"{column.name}: missing value")))
+            continue
+        parsed, column_rules = _column_rules(column, _clean(by_target[column.name]))
+        outputs.extend(expr.alias(out) for out, expr in parsed.items())
+        rules.extend(column_rules)
+
+    reasons = pl.concat_list([pl.when(bad).then(reason).otherwise(None) for bad, reason in rules]).list.drop_nulls()
+    checked = raw.lazy().with_columns(
+        reasons.list.join(_REASON_SEP).alias(REASON_COLUMN),
+        *[expr.alias(f"__out_{i}") for i, expr in enumerate(outputs)],
+    )
+    out_names = [expr.meta.output_name() for expr in outputs]
+    checked = checked.rename({f"__out_{i}": name for i, name in enumerate(out_names)} | {c: f"__in_{c}" for c in raw.columns if c != ROW_COLUMN})
+    checked = checked.collect()
+    ok = checked[REASON_COLUMN] == ""
+    accepted = checked.filter(ok).select(ROW_COLUMN, *out_names)
+    rejects = checked.filter(~ok).select(
+        ROW_COLUMN, *[pl.col(f"__in_{c}").alias(c) for c in raw.columns if c != ROW_COLUMN], REASON_COLUMN
+    )
+    accepted, duplicates = _reject_duplicate_keys(accepted, schema, raw)
+    if duplicates.height:
+        rejects = pl.concat([rejects, duplicates], how="diagonal_relaxed").sort(ROW_COLUMN)
+    return accepted, rejects
+
+
+def _reject_duplicate_keys(accepted: pl.DataFrame, schema: TableSchema, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if not schema.key or accepted.is_empty():
+        return accepted, raw.clear().with_columns(pl.lit(None, pl.String).alias(REASON_COLUMN))
+    first_row = pl.col(ROW_COLUMN).min().over(list(schema.key))
+    marked = accepted.with_columns(first_row.alias("__first"))
+    dup = marked.filter(pl.col(ROW_COLUMN) != pl.col("__first"))
+    key_text = ", ".join(schema.key)
+    dup_reasons = dup.select(ROW_COLUMN, (pl.lit(f"duplicate ({key_text}) of row ") + pl.col("__first").cast(pl.String)).alias(REASON_COLUMN))
+    dup_rows = raw.join(dup_reasons, on=ROW_COLUMN, how="inner")
+    return marked.filter(pl.col(ROW_COLUMN) == pl.col("__first")).drop("__first"), dup_rows
+
+
+def _finish_prices(accepted: pl.DataFrame) -> pl.DataFrame:
+    """Prices: an empty pricing model takes the hint in the price text; unknown spellings stay 'unknown'."""
+    return accepted.with_columns(
+        pl.coalesce("pricing_model", "_model_hint").alias("pricing_model"),
+        pl.col("provider_type").fill_null("unknown"),
+        pl.col("product").fill_null("unknown"),
+    ).drop("_model_hint")
+
+
+def load_table(
+    path: str | Path,
+    table: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> LoadResult:
+    """Read, match, parse and validate one file as ``table`` (one of ``analysis.schemas.TABLES``).
+
+    Parameters
+    ----------
+    path
+        A CSV/TSV (any of , ; tab |), Parquet or xlsx file.
+    table
+        ``prices``, ``state_rules``, ``training`` or ``provider_counts``.
+    columns
+        Explicit header mapping for names the aliases do not cover, e.g. ``{"Cost": "price_usd"}``.
+    """
+    if table not in TABLES:
+        raise InputError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
+    schema = TABLES[table]
+    path = Path(path)
+    raw = read_raw(path, encoding=encoding, sheet=sheet)
+    mapping, ignored = match_columns(raw.columns, schema, path, columns)
+    accepted, rejects = validate_frame(raw, schema, mapping)
+    if table == "prices":
+        accepted = _finish_prices(accepted)
+    else:
+        accepted = accepted.drop([c for c in accepted.columns if c.startswith("_")])
+    result = LoadResult(table, path, accepted, rejects, mapping, ignored)
+    if result.n_read != raw.height:  # the accounting rule; a failure here is a bug in this module
+        raise AssertionError(f"{path}: read {raw.height} rows but accounted for {result.n_read}")
+    return result
+
+
+def rejects_path_for(path: str | Path) -> Path:
+    """Where ``validate`` writes the rejects of ``path``: beside it, as ``<stem>.rejects.csv``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def write_rejects(result: LoadResult, out: str | Path | None = None) -> Path:
+    """Write the rejects as CSV (atomically) and return the path."""
+    target = Path(out) if out else rejects_path_for(result.path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    result.rejects.write_csv(tmp)
+    tmp.replace(target)
+    return target

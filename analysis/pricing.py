@@ -1,0 +1,267 @@
+"""Treatment pricing: normalise quoted prices, then describe, compare and index them.
+
+Every function takes a polars frame (lazy or eager) of validated price observations — the output of
+``analysis.io.load_table(path, "prices").accepted`` — and returns a frame. Reference tables (unit
+conversions, units per area) come in as frames too, from :mod:`analysis.reference`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import polars as pl
+from scipy.stats import binom
+
+from analysis.normalize import parse_price  # noqa: F401  (re-exported: the price parser lives with the vocabularies)
+
+DEFAULT_PRICE_CAP_USD = 500.0  # the seed's "treatments cost up to about $500"
+GROUPABLE = ("state", "region", "division", "city", "provider_type", "product", "pricing_model")
+OUTLIER_Z = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
+
+Frame = pl.DataFrame | pl.LazyFrame
+
+
+def _lazy(frame: Frame) -> pl.LazyFrame:
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+# --- normalisation ---------------------------------------------------------------------------------
+
+
+def add_botox_equivalent_price(prices: Frame, conversions: Frame) -> pl.LazyFrame:
+    """Add ``botox_units_factor`` and ``price_per_botox_unit_usd``.
+
+    ``conversions`` has ``product`` and ``botox_units_per_product_unit_mid`` (e.g. Dysport ≈ 0.36: one
+    Dysport unit does what about a third of a Botox unit does). A per-unit quote is divided by the
+    factor; a session or package quote with a unit count is divided by the Botox-equivalent units.
+    Unknown products and quotes without units stay null — they are not guessed.
+    """
+    factors = _lazy(conversions).select("product", pl.col("botox_units_per_product_unit_mid").alias("botox_units_factor"))
+    per_unit = pl.col("price_usd") / pl.col("botox_units_factor")
+    per_unit_from_units = pl.col("price_usd") / (pl.col("units") * pl.col("botox_units_factor"))
+    return (
+        _lazy(prices)
+        .join(factors, on="product", how="left")
+        .with_columns(
+            pl.when(pl.col("pricing_model") == "per_unit")
+            .then(per_unit)
+            .when(pl.col("pricing_model").is_in(["per_session", "package", "per_area"]) & (pl.col("units") > 0))
+            .then(per_unit_from_units)
+            .otherwise(None)
+            .alias("price_per_botox_unit_usd")
+        )
+    )
+
+
+def default_units_per_area(units_per_area: Frame) -> pl.LazyFrame:
+    """One row per area (the reference's ``default`` row) with typical, low and high Botox units."""
+    return (
+        _lazy(units_per_area)
+        .filter(pl.col("default"))
+        .select("area", "label", "units_low", "units_high", "units_typical")
+    )
+
+
+def estimate_area_prices(prices: Frame, units_per_area: Frame) -> pl.LazyFrame:
+    """Price per treatment area: quoted per-area prices as they are, per-unit quotes × typical units.
+
+    Returns a tidy frame: one row per (observation, area) with ``area``, ``area_price_usd`` and ``basis``
+    (``quoted`` or ``from per-unit price``). Needs ``price_per_botox_unit_usd`` (see
+    :func:`add_botox_equivalent_price`).
+    """
+    areas = default_units_per_area(units_per_area)
+    keep = ["state", "provider_type", "product", "source"]
+    quoted = (
+        _lazy(prices)
+        .filter((pl.col("pricing_model") == "per_area") & pl.col("treatment_area").is_not_null())
+        .with_columns(pl.col("treatment_area").str.split(";").alias("area"))
+        .explode("area")
+        .with_columns(pl.col("area").str.strip_chars().str.to_lowercase())
+        .join(areas.select("area", "label"), on="area", how="inner")
+        .select(*keep, "area", "label", pl.col("price_usd").alias("area_price_usd"), pl.lit("quoted").alias("basis"))
+    )
+    estimated = (
+        _lazy(prices)
+        .filter((pl.col("pricing_model") == "per_unit") & pl.col("price_per_botox_unit_usd").is_not_null())
+        .join(areas, how="cross")
+        .select(
+            *keep,
+            "area",
+            "label",
+            (pl.col("price_per_botox_unit_usd") * pl.col("units_typical")).alias("area_price_usd"),
+            pl.lit("from per-unit price").alias("basis"),
+        )
+    )
+    return pl.concat([quoted, estimated], how="vertical_relaxed")
+
+
+def add_treatment_price(prices: Frame) -> pl.LazyFrame:
+    """``treatment_price_usd``: what one visit costs — the quote itself unless it is per unit, else price × units."""
+    return _lazy(prices).with_columns(
+        pl.when(pl.col("pricing_model") != "per_unit")
+        .then(pl.col("price_usd"))
+        .when(pl.col("units") > 0)
+        .then(pl.col("price_usd") * pl.col("units"))
+        .otherwise(None)
+        .alias("treatment_price_usd")
+    )
+
+
+def flag_above_cap(prices: Frame, cap_usd: float = DEFAULT_PRICE_CAP_USD) -> pl.LazyFrame:
+    """Add ``above_cap``: the treatment price exceeds ``cap_usd``. Rows are flagged, never dropped."""
+    if not (cap_usd >= 0 and math.isfinite(cap_usd)):
+        raise ValueError(f"price cap must be a finite number >= 0, got {cap_usd!r}")
+    priced = prices if "treatment_price_usd" in _lazy(prices).collect_schema() else add_treatment_price(prices)
+    return _lazy(priced).with_columns((pl.col("treatment_price_usd") > cap_usd).alias("above_cap"))
+
+
+def share_above_cap(prices: Frame, *, by: Sequence[str] = ()) -> pl.LazyFrame:
+    """Count and share of quotes with a known treatment price above the cap (needs ``above_cap``)."""
+    known = _lazy(prices).filter(pl.col("above_cap").is_not_null())
+    aggs = [pl.len().alias("n_with_treatment_price"), pl.col("above_cap").sum().alias("n_above_cap"), pl.col("above_cap").mean().alias("share_above_cap")]
+    return known.group_by(list(by), maintain_order=True).agg(aggs) if by else known.select(aggs)
+
+
+def flag_outliers(prices: Frame, *, value: str = "price_usd", within: Sequence[str] = ("product", "pricing_model")) -> pl.LazyFrame:
+    """Add ``outlier``: the modified z-score of log(price) within each group exceeds 3.5.
+
+    Log scale because prices are right-skewed; median and MAD because a few wild quotes must not move
+    the yardstick that finds them (Iglewicz & Hoaglin 1993). A group whose MAD is 0 flags nothing.
+    """
+    logged = pl.col(value).log()
+    median = logged.median().over(list(within))
+    mad = (logged - median).abs().median().over(list(within))
+    z = 0.6745 * (logged - median) / mad
+    return _lazy(prices).with_columns(
+        pl.when((pl.col(value) > 0) & (mad > 0)).then(z.abs() > OUTLIER_Z).otherwise(False).alias("outlier")
+    )
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int]:
+    """0-based order-statistic ranks of the percentile bootstrap CI of the median, computed exactly.
+
+    The bootstrap median of a resample of size n is the order statistic x_(j) (lower median for even n)
+    with P(median* <= x_(j)) = P(Binomial(n, j/n) >= m), m = ceil(n/2) — Efron (1979), "Bootstrap
+    methods: another look at the jackknife", Ann. Statist. 7(1), §3. That is the limit of infinitely
+    many resamples, with no random noise and no resampling cost, and it depends on n alone.
+    """
+    if n < 1:
+        raise ValueError("need at least one observation")
+    m = (n + 1) // 2  # the lower median is the m-th smallest value
+    alpha = (1 - level) / 2
+
+    def cdf(j: int) -> float:  # P(resampled median <= x_(j)), j = 1..n
+        return float(binom.sf(m - 1, n, j / n))
+
+    def first_rank_reaching(target: float) -> int:
+        lo, hi = 1, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cdf(mid) >= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    return first_rank_reaching(alpha) - 1, first_rank_reaching(1 - alpha) - 1
+
+
+def price_stats(
+    prices: Frame,
+    *,
+    by: Sequence[str] = (),
+    value: str = "price_per_botox_unit_usd",
+    level: float = 0.95,
+) -> pl.LazyFrame:
+    """Describe ``value`` per group: n, mean, median, P10, Q1, Q3, P90 and a bootstrap CI of the median.
+
+    One pass over the data: every statistic is an aggregation of the same group_by; the CI's
+    order-statistic ranks depend only on n (:func:`median_ci_ranks`), so they are joined back as
+    integers and gathered from the sorted group.
+    """
+    unknown = [c for c in by if c not in GROUPABLE]
+    if unknown:
+        raise ValueError(f"cannot group by {', '.join(unknown)}; expected some of {', '.join(GROUPABLE)}")
+    v = pl.col(value)
+    present = _lazy(prices).filter(v.is_not_null() & v.is_finite())
+    aggs = [
+        pl.len().alias("n"),
+        v.mean().alias("mean"),
+        v.median().alias("median"),
+        v.quantile(0.10, interpolation="linear").alias("p10"),
+        v.quantile(0.25, interpolation="linear").alias("q1"),
+        v.quantile(0.75, interpolation="linear").alias("q3"),
+        v.quantile(0.90, interpolation="linear").alias("p90"),
+        v.sort().alias("_sorted"),
+    ]
+    grouped = present.group_by(list(by), maintain_order=False).agg(aggs) if by else present.select(aggs)
+    stats = grouped.collect()
+    ranks = [median_ci_ranks(n, level) for n in stats["n"].to_list()]
+    stats = stats.with_columns(
+        pl.Series("_lo", [r[0] for r in ranks], dtype=pl.UInt32),
+        pl.Series("_hi", [r[1] for r in ranks], dtype=pl.UInt32),
+    ).with_columns(
+        pl.col("_sorted").list.get(pl.col("_lo")).alias("median_ci_low"),
+        pl.col("_sorted").list.get(pl.col("_hi")).alias("median_ci_high"),
+    ).drop("_sorted", "_lo", "_hi")
+    return (stats.sort(list(by)) if by else stats).lazy()
+
+
+def price_index(prices: Frame, *, value: str = "price_per_botox_unit_usd", by: str = "state") -> pl.LazyFrame:
+    """Median ``value`` per ``by`` as an index: 100 = the national median of all observations."""
+    national = _lazy(prices).select(pl.col(value).drop_nulls().median()).collect().item()
+    stats = price_stats(prices, by=[by], value=value)
+    if national is None:
+        return stats.with_columns(pl.lit(None, pl.Float64).alias("price_index"))
+    return stats.with_columns((pl.col("median") / national * 100).alias("price_index"), pl.lit(national).alias("national_median"))
+
+
+def compare_medians(stats: pl.DataFrame, *, key: str, a: str, b: str) -> dict[str, object]:
+    """Compare two groups of a :func:`price_stats` table; say whether the gap is within noise.
+
+    "Within noise" means the two medians' confidence intervals overlap — a conservative test: a
+    difference called real here is real at better than the CI level.
+    """
+    rows = {r[key]: r for r in stats.filter(pl.col(key).is_in([a, b])).iter_rows(named=True)}
+    missing = [g for g in (a, b) if g not in rows]
+    if missing:
+        return {"a": a, "b": b, "difference": None, "within_noise": None, "note": f"no observations for {', '.join(missing)}"}
+    ra, rb = rows[a], rows[b]
+    overlap = ra["median_ci_low"] <= rb["median_ci_high"] and rb["median_ci_low"] <= ra["median_ci_high"]
+    return {
+        "a": a,
+        "b": b,
+        "median_a": ra["median"],
+        "median_b": rb["median"],
+        "difference": ra["median"] - rb["median"],
+        "within_noise": overlap,
+        "note": "confidence intervals overlap: the difference is within noise" if overlap else "confidence intervals do not overlap",
+    }
+
+
+def treatment_costs(
+    stats_per_unit: pl.DataFrame, units_per_area: Frame, *, cap_usd: float = DEFAULT_PRICE_CAP_USD
+) -> pl.DataFrame:
+    """Cost of common treatments: typical Botox units per area × the median (and P10/P90) per-unit price.
+
+    ``stats_per_unit`` is a one-row :func:`price_stats` result. Returns one row per area with low/typical/high
+    cost and whether the typical cost is above ``cap_usd``.
+    """
+    row = stats_per_unit.row(0, named=True)
+    return (
+        default_units_per_area(units_per_area)
+        .with_columns(
+            (pl.col("units_typical") * row["median"]).alias("cost_typical_usd"),
+            (pl.col("units_low") * row["p10"]).alias("cost_low_usd"),
+            (pl.col("units_high") * row["p90"]).alias("cost_high_usd"),
+        )
+        .with_columns((pl.col("cost_typical_usd") > cap_usd).alias("typical_above_cap"))
+        .sort("cost_typical_usd")
+        .collect()
+    )

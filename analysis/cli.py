@@ -48,7 +48,7 @@ def validate(
         typer.echo(f"  ignored columns: {', '.join(result.ignored_columns)}")
     if result.n_rejected:
         written = write_rejects(result, rejects)
-        reasons = result.rejects["reason"].str.split("; ").explode().str.replace(r": .*$", "").value_counts(sort=True)
+        reasons = result.rejects["reason"].str.split("; ").explode().str.replace(r" '.*$", "").value_counts(sort=True)
         for reason, count in reasons.iter_rows():
             typer.echo(f"  {count:>7} rejected: {reason}")
         typer.echo(f"rejects written to {written}")

@@ -30,6 +30,8 @@ REFERENCE_FILES = {
     "units_per_area": REFERENCE_DIR / "units_per_area.csv",
     "published_statistics": REFERENCE_DIR / "published_statistics.csv",
     "product_costs": REFERENCE_DIR / "product_costs.csv",
+    "price_benchmarks": REFERENCE_DIR / "price_benchmarks.csv",
+    "nucc_taxonomy": REFERENCE_DIR / "nucc_taxonomy_251.csv",
 }
 
 

@@ -302,108 +302,121 @@ def _parse_date(text: pl.Expr) -> pl.Expr:
     return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in formats])
 
 
-def _column_rules(column: Column, text: pl.Expr) -> tuple[dict[str, pl.Expr], list[tuple[pl.Expr, pl.Expr]]]:
-    """The parsed output column(s) for one schema column, and its (is_bad, reason) rules."""
-    name = column.name
-    rules: list[tuple[pl.Expr, pl.Expr]] = []
-    present = text.is_not_null()
-    too_long = text.str.len_chars() > MAX_CELL_CHARS
-    rules.append((too_long.fill_null(False), pl.lit(f"{name}: value longer than {MAX_CELL_CHARS} characters")))
-    text = pl.when(too_long).then(None).otherwise(text)
+_PARSERS = {
+    "state": normalize.state_code,
+    "provider_type": normalize.provider_type,
+    "product": normalize.product,
+    "pricing_model": normalize.pricing_model,
+}
+_DTYPES = {"int": pl.Int64, "float": pl.Float64, "date": pl.Date, "bool": pl.Boolean}
 
-    extra: dict[str, pl.Expr] = {}
+
+def _parse_expr(column: Column, text: pl.Expr) -> pl.Expr:
+    """The expression that turns a column's cleaned text into its typed value (a struct for prices)."""
     kind = column.kind
-    if kind == "str":
-        value = text
-    elif kind in ("int", "float"):
-        value = _parse_number(text, pl.Int64 if kind == "int" else pl.Float64)
-        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: not a number: ") + _quoted(text)))
+    if kind in ("str", "year"):
+        return text
+    if kind in ("int", "float"):
+        return _parse_number(text, _DTYPES[kind])
+    if kind == "date":
+        return _parse_date(text)
+    if kind == "bool":
+        lowered = text.str.to_lowercase()
+        return pl.when(lowered.is_in(_TRUE)).then(True).when(lowered.is_in(_FALSE)).then(False).otherwise(None)
+    if kind == "choice":
+        return text.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+    if kind in _PARSERS:
+        return _PARSERS[kind](text)
+    if kind == "price":
+        return normalize.parse_price(text)
+    raise AssertionError(f"unknown column kind {kind!r}")  # a schema bug, not a user error
+
+
+def _rules(column: Column, text: pl.Expr, parsed: pl.Expr) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(is_bad, reason) pairs for one column, on its cleaned text and its parsed value."""
+    name, kind = column.name, column.kind
+    present = text.is_not_null()
+    value = parsed.struct.field("price_usd") if kind == "price" else parsed
+    unparsed = present & value.is_null()
+    rules: list[tuple[pl.Expr, pl.Expr]] = []
+    if kind in ("int", "float"):
+        rules.append((unparsed, pl.lit(f"{name}: not a number: ") + _quoted(text)))
         if kind == "float":
             rules.append((value.is_not_null() & ~value.is_finite(), pl.lit(f"{name}: not a finite number")))
     elif kind == "date":
-        value = _parse_date(text)
-        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: not a date (expected YYYY-MM-DD or MM/DD/YYYY): ") + _quoted(text)))
+        rules.append((unparsed, pl.lit(f"{name}: not a date (expected YYYY-MM-DD or MM/DD/YYYY): ") + _quoted(text)))
         rules.append(((value > pl.lit(dt.date.today())).fill_null(False), pl.lit(f"{name}: date is in the future")))
     elif kind == "bool":
-        lowered = text.str.to_lowercase()
-        value = pl.when(lowered.is_in(_TRUE)).then(True).when(lowered.is_in(_FALSE)).then(False).otherwise(None)
-        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: expected yes or no, got ") + _quoted(text)))
+        rules.append((unparsed, pl.lit(f"{name}: expected yes or no, got ") + _quoted(text)))
     elif kind == "year":
-        value = text
         rules.append((present & ~text.str.contains(r"^\d{4}").fill_null(False), pl.lit(f"{name}: expected a date or year (YYYY…), got ") + _quoted(text)))
     elif kind == "choice":
-        value = text.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
         rules.append((present & ~value.is_in(column.choices), pl.lit(f"{name}: expected one of {', '.join(column.choices)}, got ") + _quoted(text)))
-    elif kind in ("state", "provider_type", "product", "pricing_model"):
-        parser = {
-            "state": normalize.state_code,
-            "provider_type": normalize.provider_type,
-            "product": normalize.product,
-            "pricing_model": normalize.pricing_model,
-        }[kind]
-        value = parser(text)
-        label = {"state": "US state or DC"}.get(kind, kind.replace("_", " "))
-        rules.append((present & ~too_long & value.is_null(), pl.lit(f"{name}: unknown {label} ") + _quoted(text)))
+    elif kind in _PARSERS:
+        label = "US state or DC" if kind == "state" else kind.replace("_", " ")
+        rules.append((unparsed, pl.lit(f"{name}: unknown {label} ") + _quoted(text)))
     elif kind == "price":
-        parsed = normalize.parse_price(text)
-        value = parsed.struct.field("price_usd")
-        extra = {
-            "price_low_usd": parsed.struct.field("price_low_usd"),
-            "price_high_usd": parsed.struct.field("price_high_usd"),
-            "price_is_minimum": parsed.struct.field("is_minimum"),
-            "_model_hint": parsed.struct.field("model_hint"),
-        }
         problem = parsed.struct.field("problem")
-        rules.append((present & ~too_long & problem.is_not_null(), pl.lit(f"{name}: ") + problem))
-    else:  # a schema bug, not a user error
-        raise AssertionError(f"unknown column kind {kind!r}")
-
+        rules.append((present & problem.is_not_null(), pl.lit(f"{name}: ") + problem))
     if not column.nullable:
-        rules.append((text.is_null() & ~too_long, pl.lit(f"{name}: missing value")))
+        rules.append((~present, pl.lit(f"{name}: missing value")))
     if column.minimum is not None and kind in ("int", "float", "price"):
         rules.append(((value < column.minimum).fill_null(False), pl.lit(f"{name}: below the minimum {column.minimum:g}")))
     if column.maximum is not None and kind in ("int", "float", "price"):
         rules.append(((value > column.maximum).fill_null(False), pl.lit(f"{name}: above the plausible maximum {column.maximum:g}")))
-    return {name: value, **extra}, rules
+    return [(bad.fill_null(False), reason) for bad, reason in rules]
+
+
+def _outputs(column: Column, parsed: pl.Expr) -> dict[str, pl.Expr]:
+    if column.kind != "price":
+        return {column.name: parsed}
+    field = parsed.struct.field
+    return {
+        column.name: field("price_usd"),
+        "price_low_usd": field("price_low_usd"),
+        "price_high_usd": field("price_high_usd"),
+        "price_is_minimum": field("is_minimum"),
+        "_model_hint": field("model_hint"),
+    }
 
 
 def _empty_column(column: Column) -> pl.Expr:
-    dtype = {"int": pl.Int64, "float": pl.Float64, "date": pl.Date, "bool": pl.Boolean}.get(column.kind, pl.String)
-    return pl.lit(None, dtype=dtype).alias(column.name)
+    return pl.lit(None, dtype=_DTYPES.get(column.kind, pl.String)).alias(column.name)
 
 
 def validate_frame(raw: pl.DataFrame, schema: TableSchema, mapping: Mapping[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a frame of strings (already matched to ``schema``) into accepted and rejected rows.
 
     Accepted rows carry the schema's columns, parsed, plus ``source_row``; rejects carry the row as read
-    plus ``reason`` (every broken rule, ';'-separated).
+    plus ``reason`` (every broken rule, ';'-separated). The work runs in three materialised steps —
+    clean text, parse, check — so each step's expressions stay small for the query planner.
     """
     by_target = {target: source for source, target in mapping.items()}
-    outputs: list[pl.Expr] = []
-    rules: list[tuple[pl.Expr, pl.Expr]] = []
-    for column in schema.columns:
-        if column.name not in by_target:
-            outputs.append(_empty_column(column))
-            if not column.nullable:
-                rules.append((pl.lit(True), pl.lit(f"{column.name}: missing value")))
-            continue
-        parsed, column_rules = _column_rules(column, _clean(by_target[column.name]))
-        outputs.extend(expr.alias(out) for out, expr in parsed.items())
-        rules.extend(column_rules)
-
+    present = [c for c in schema.columns if c.name in by_target]
+    txt = {c.name: f"__txt_{c.name}" for c in present}
+    val = {c.name: f"__val_{c.name}" for c in present}
+    long_reasons = [
+        (pl.col(f"__long_{c.name}"), pl.lit(f"{c.name}: value longer than {MAX_CELL_CHARS} characters")) for c in present
+    ]
+    staged = (
+        raw.lazy()
+        .with_columns(_clean(by_target[c.name]).alias(txt[c.name]) for c in present)
+        .with_columns((pl.col(txt[c.name]).str.len_chars() > MAX_CELL_CHARS).fill_null(False).alias(f"__long_{c.name}") for c in present)
+        .with_columns(pl.when(pl.col(f"__long_{c.name}")).then(None).otherwise(pl.col(txt[c.name])).alias(txt[c.name]) for c in present)
+        .with_columns(_parse_expr(c, pl.col(txt[c.name])).alias(val[c.name]) for c in present)
+    )
+    rules = long_reasons + [rule for c in present for rule in _rules(c, pl.col(txt[c.name]), pl.col(val[c.name]))]
+    rules += [(pl.lit(True), pl.lit(f"{c.name}: missing value")) for c in schema.columns if c.name not in by_target and not c.nullable]
     reasons = pl.concat_list([pl.when(bad).then(reason).otherwise(None) for bad, reason in rules]).list.drop_nulls()
-    checked = raw.lazy().with_columns(
-        reasons.list.join(_REASON_SEP).alias(REASON_COLUMN),
-        *[expr.alias(f"__out_{i}") for i, expr in enumerate(outputs)],
-    )
-    out_names = [expr.meta.output_name() for expr in outputs]
-    checked = checked.rename({f"__out_{i}": name for i, name in enumerate(out_names)} | {c: f"__in_{c}" for c in raw.columns if c != ROW_COLUMN})
-    checked = checked.collect()
+    outputs = [
+        expr.alias(name)
+        for c in schema.columns
+        for name, expr in (_outputs(c, pl.col(val[c.name])) if c.name in by_target else {c.name: _empty_column(c)}).items()
+    ]
+    checked = staged.with_columns(reasons.list.join(_REASON_SEP).alias(REASON_COLUMN)).collect()
     ok = checked[REASON_COLUMN] == ""
-    accepted = checked.filter(ok).select(ROW_COLUMN, *out_names)
-    rejects = checked.filter(~ok).select(
-        ROW_COLUMN, *[pl.col(f"__in_{c}").alias(c) for c in raw.columns if c != ROW_COLUMN], REASON_COLUMN
-    )
+    accepted = checked.filter(ok).select(ROW_COLUMN, *outputs)
+    rejects = checked.filter(~ok).select(*raw.columns, REASON_COLUMN)
     accepted, duplicates = _reject_duplicate_keys(accepted, schema, raw)
     if duplicates.height:
         rejects = pl.concat([rejects, duplicates], how="diagonal_relaxed").sort(ROW_COLUMN)

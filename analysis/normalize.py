@@ -1,0 +1,414 @@
+"""Vectorised polars expressions that turn messy scraped text into the toolkit's vocabularies.
+
+Every builder takes a ``pl.Expr`` of strings and returns a ``pl.Expr``; nothing runs per row in Python,
+so the builders scale to tens of millions of rows (they compile to polars' native regex / string kernels).
+
+=================  ===========================================================================
+builder            result
+=================  ===========================================================================
+``state_code``     2-letter USPS code of the 50 states + DC (String), else null
+``product``        one of :data:`analysis.schemas.PRODUCTS`, else null (= brand unknown)
+``provider_type``  one of :data:`analysis.schemas.PROVIDER_TYPES`, else null
+``pricing_model``  one of :data:`analysis.schemas.PRICING_MODELS`, else null
+``parse_price``    Struct ``{price_low_usd, price_high_usd, price_usd, model_hint, is_minimum, problem}``
+=================  ===========================================================================
+
+Unrecognised text becomes null; the caller turns null into a reject reason or ``'unknown'``.
+
+Decisions
+---------
+* **Generic words are unknown, not 'other'.** ``product`` returns ``'other'`` only for a *named* brand
+  outside the five (Letybo, Relfydess, Myobloc, Botulax, …). Generic words ("neurotoxin", "tox",
+  "toxin", "wrinkle relaxer", "botulinum toxin") mean the brand is unknown → null.
+  The word "Botox" itself is taken at face value (→ ``botox_cosmetic``) even though people use it
+  generically; nothing in the text can tell the two apart.
+* **A cell naming two or more different brands is null** ("Botox or Dysport"): the price cannot be
+  attributed to one brand.
+* Foreign trade names of the same molecule map to the US brand (Vistabel → Botox, Azzalure → Dysport,
+  Bocouture → Xeomin, Nabota → Jeuveau).
+* **Provider type: the highest credential wins** ("RN, BSN, NP-C" → nurse_practitioner): physician >
+  dentist > nurse practitioner > physician assistant > registered nurse > LPN/LVN > "Dr"/"doctor"
+  (weak, → physician) > aesthetician > medical assistant. A bare "nurse" (or "nurse injector",
+  "aesthetic nurse") → registered_nurse; LPN/LVN must be spelled out. DNP → nurse_practitioner;
+  oral / maxillofacial surgeon → dentist.
+* **$0 is a valid price** (free consultation, promotion): it is kept as ``0.0`` without a problem;
+  range checks belong to the schema (``minimum`` / ``maximum``). Huge numbers are kept too.
+* ``parse_price`` gives exactly one of ``price_usd`` / ``problem`` for every row (null input included:
+  ``problem = 'blank price'``). When there is a problem, the three price fields are null.
+* When the text contains ``$``, the number after the first ``$`` is the price ("Botox 20 units for
+  $240" → 240); otherwise the first number in the text is.
+* "call for price" (call / contact / inquire / ask / upon request / varies / quote) wins over digits that
+  are not preceded by ``$`` (so a phone number is never read as a price).
+* ``nan`` / ``inf`` / ``infinity`` and overflowing literals (``1e309``) → ``'not finite'``;
+  ``N/A``, ``none``, ``null``, ``-``, ``tbd`` → ``'no price (n/a)'``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = [
+    "STATE_NAMES",
+    "normalize_text",
+    "parse_price",
+    "pricing_model",
+    "product",
+    "provider_type",
+    "state_code",
+]
+
+# --- shared text clean-up ----------------------------------------------------------------------
+
+
+def normalize_text(expr: pl.Expr) -> pl.Expr:
+    """Lower-case, drop zero-width characters, turn any Unicode whitespace run (incl. NBSP) into one
+    space and strip the ends."""
+    return (
+        expr.str.replace_all(r"[\u200b\u200c\u200d\u2060\ufeff]", "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.to_lowercase()
+    )
+
+
+def _first_match(conditions: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """``when(c1).then(v1).when(c2)…otherwise(null)`` over (condition, value) pairs, in order."""
+    (cond, value), *rest = conditions
+    chain = pl.when(cond).then(pl.lit(value, dtype=pl.String))
+    for cond, value in rest:
+        chain = chain.when(cond).then(pl.lit(value, dtype=pl.String))
+    return chain.otherwise(pl.lit(None, dtype=pl.String))
+
+
+# --- states ------------------------------------------------------------------------------------
+
+STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+}
+"""USPS code → name for the 50 states and DC (territories such as PR and GU are deliberately absent)."""
+
+# Traditional (AP-style) abbreviations seen in scraped text, e.g. "Calif." or "N.Y.".
+_STATE_ABBREVIATIONS: dict[str, str] = {
+    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO", "conn": "CT",
+    "del": "DE", "fla": "FL", "hawaii": "HI", "ill": "IL", "ind": "IN", "kan": "KS", "kans": "KS",
+    "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS", "mont": "MT", "neb": "NE", "nebr": "NE",
+    "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN",
+    "tex": "TX", "wash": "WA", "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY",
+    "washingtondc": "DC", "washdc": "DC", "distofcolumbia": "DC", "districtofcolumbia": "DC",
+    "washingtondistrictofcolumbia": "DC", "washingtonstate": "WA",
+}  # fmt: skip
+
+
+def _state_key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+_STATE_LOOKUP: dict[str, str] = {
+    **{_state_key(code): code for code in STATE_NAMES},
+    **{_state_key(name): code for code, name in STATE_NAMES.items()},
+    **_STATE_ABBREVIATIONS,
+}
+
+
+def state_code(expr: pl.Expr) -> pl.Expr:
+    """2-letter code from a code or a name in any case, spacing or punctuation; else null.
+
+    ``"tx"``, ``"Texas"``, ``" new  york "``, ``"N.Y."``, ``"Washington DC"``, ``"D.C."`` all match;
+    letters and digits are compared with everything else removed, so ``"TX1"`` does not.
+    """
+    key = expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "")
+    return key.replace_strict(_STATE_LOOKUP, default=None, return_dtype=pl.String)
+
+
+# --- products ----------------------------------------------------------------------------------
+
+# Patterns run on lower-cased text. Order does not matter: a cell that matches two classes is null.
+_PRODUCT_PATTERNS: dict[str, str] = {
+    "botox_cosmetic": r"botox|onabotulinum|\bona\b|vistabel|vistabex",
+    "dysport": r"dysport|abobotulinum|\babo\b|azzalure|alluzience",
+    "xeomin": r"xeomin|incobotulinum|\binco\b|bocouture",
+    "jeuveau": r"jeuveau|juveau|jeaveau|prabotulinum|newtox|nabota",
+    "daxxify": r"daxx?ify|daxibotulinum|\bdaxi\b",
+    "other": (
+        r"letybo|letibotulinum|relfydess|relabotulinum|myobloc|rimabotulinum|botulax|hutox|innotox"
+        r"|coretox|meditoxin|neuronox|^other$"
+    ),
+}
+
+
+def product(expr: pl.Expr) -> pl.Expr:
+    """Brand → ``botox_cosmetic | dysport | xeomin | jeuveau | daxxify | other``; else null.
+
+    Brand names, trade marks (``BOTOX®``) and generic molecule names (``onabotulinumtoxinA``,
+    ``prabotulinumtoxinA-xvfs``, …) are recognised; 'other' is a *named* brand outside the five.
+    Generic words ("neurotoxin", "tox") and cells naming two different brands give null.
+    """
+    text = expr.str.to_lowercase()
+    hits = {name: text.str.contains(pattern) for name, pattern in _PRODUCT_PATTERNS.items()}
+    n_hits = pl.sum_horizontal([hit.cast(pl.Int8) for hit in hits.values()])
+    brand = _first_match([(hit, name) for name, hit in hits.items()])
+    return pl.when(n_hits == 1).then(brand).otherwise(pl.lit(None, dtype=pl.String))
+
+
+# --- provider types ----------------------------------------------------------------------------
+
+# Multi-word phrases rewritten to a credential token first, so that e.g. "physician assistant" is not
+# read as "physician" and "doctor of nursing practice" not as "doctor".
+_PROVIDER_REWRITES: tuple[tuple[str, str], ...] = (
+    (r"\bphysicians? (?:assistant|associate)s?\b", " pa "),
+    (r"\bnurse practitioners?\b|\bdoctor of nursing practice\b|\badvanced practice (?:registered )?nurses?\b", " np "),
+    (r"\blicensed (?:practical|vocational) nurses?\b", " lpn "),
+    (r"\b(?:oral (?:and maxillofacial )?|maxillofacial |dental )surgeons?\b|\bdoctor of dental (?:surgery|medicine)\b", " dds "),
+    (r"\bmedical assistants?\b", " ma "),
+    (r"\bdoctor of (?:osteopathic )?medicine\b|\bdoctor of osteopathy\b", " md "),
+)
+
+# Highest credential first.
+_PROVIDER_PATTERNS: tuple[tuple[str, str], ...] = (
+    (
+        "physician",
+        r"\b(?:md|do|mbbs|physicians?|dermatologists?|dermatology|derm|surgeons?|plastic surgery"
+        r"|ophthalmologists?|oculoplastic|otolaryngologists?|facs|faad)\b",
+    ),
+    ("dentist", r"\b(?:dds|dmd|dentists?|dental|dentistry)\b"),
+    (
+        "nurse_practitioner",
+        r"\b(?:np|aprn|arnp|crnp|cnp|fnp|dnp|agnp|anp|acnp|agacnp|agpcnp|pnp|whnp|pmhnp|enp)\b",
+    ),
+    ("physician_assistant", r"\b(?:pa|pac)\b"),
+    ("registered_nurse", r"\b(?:rn|bsn|msn|adn|cans|nurses?)\b"),
+    ("licensed_practical_nurse", r"\b(?:lpn|lvn)\b"),
+    ("physician", r"\b(?:doctors?|dr)\b"),  # weak: only when no explicit credential is given
+    ("aesthetician", r"\b(?:a?estheticians?|le|lme)\b"),
+    ("medical_assistant", r"\b(?:ma|cma|rma|ccma)\b"),
+)
+
+
+def provider_type(expr: pl.Expr) -> pl.Expr:
+    """Credential or profession → one of ``PROVIDER_TYPES``; else null.
+
+    Handles MD / D.O. / dermatologist / plastic surgeon, PA-C, NP / APRN / FNP-C / DNP, RN / BSN /
+    nurse injector, LPN / LVN, DDS / DMD, (a)esthetician / LE, MA / medical assistant, and the
+    canonical values themselves. Several credentials → the highest one wins.
+    """
+    text = expr.str.to_lowercase().str.replace_all(r"\.", "").str.replace_all(r"[^a-z0-9]+", " ")
+    for pattern, token in _PROVIDER_REWRITES:
+        text = text.str.replace_all(pattern, token)
+    return _first_match([(text.str.contains(pattern), name) for name, pattern in _PROVIDER_PATTERNS])
+
+
+# --- pricing models ----------------------------------------------------------------------------
+
+_MODEL_PATTERNS: tuple[tuple[str, str], ...] = (  # first match wins
+    ("package", r"\b(?:packages?|bundles?|memberships?|pkgs?|plans?|series|subscriptions?)\b"),
+    ("per_unit", r"\bunits?\b|^(?:per ?|/ ?)?u$|/ ?u\b|\bper u\b"),
+    ("per_area", r"\b(?:areas?|zones?|sites?|regions?)\b"),
+    ("per_session", r"\b(?:sessions?|visits?|treatments?|appointments?|tx|procedures?|flat)\b"),
+)
+
+
+def pricing_model(expr: pl.Expr) -> pl.Expr:
+    """Explicit pricing-model text → ``per_unit | per_area | per_session | package``; else null.
+
+    "per unit", "unit", "per_unit", "/u" → per_unit; "per area", "zone" → per_area;
+    "session", "visit", "treatment" → per_session; "package", "bundle", "membership" → package.
+    """
+    text = normalize_text(expr).str.replace_all(r"[_\-]+", " ")
+    return _first_match([(text.str.contains(pattern), name) for name, pattern in _MODEL_PATTERNS])
+
+
+# --- prices ------------------------------------------------------------------------------------
+
+# A number token: starts and ends with a digit (so "12," or "12." lose their punctuation) and may hold
+# commas, dots and an exponent. Whether it is a *valid* number is checked afterwards, so that
+# "12.5.3" is reported instead of being read as 12.5.
+_TOK = r"(\.?[0-9](?:[0-9,.]*[0-9])?(?:e[+-]?[0-9]+)?)"
+_VALID_NUMBER = r"^(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?$"
+# What may sit between the low number and the range separator: "$10/unit - $14/unit", "300 usd to 500".
+_SUFFIX = r"(?:\s*(?:usd|dollars?))?(?:\s*(?:/|per)\s*[a-z]+)?"
+_SEP = r"\s*(?:-|to|through|thru)\s*(?:usd\s*)?"
+_DOLLAR_RANGE = (
+    rf"\$\s*{_TOK}{_SUFFIX}{_SEP}\$?\s*{_TOK}"  # "$300-500", "$300 - $500"
+    rf"|{_TOK}{_SUFFIX}{_SEP}\$\s*{_TOK}"  # "300-$500"
+)
+_DOLLAR_SINGLE = rf"\$\s*-?\s*{_TOK}"
+_PLAIN_RANGE = rf"{_TOK}{_SUFFIX}{_SEP}{_TOK}"
+_PLAIN_SINGLE = _TOK
+
+_DASHES = r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"
+_NEGATIVE = r"^(?:usd|\$)?\s*-\s*\$?\s*[0-9]|\$\s*-\s*[0-9]|(?:^|[\s:(=])-\$[0-9]|[:(=]\s*-\s*\$?\s*[0-9]"
+_NA_MARKERS = r"^(?:n/?a|none|null|nil|-+|\?+|tbd|tba|unknown|not available|not listed)$"
+_NOT_FINITE_WORDS = r"^[+-]?(?:nan|inf|infinity)$"
+_CALL_FOR_PRICE = (
+    r"\b(?:call|contact|inquire|enquire|ask|quote|consult for|upon request|on request|varies|vary"
+    r"|message|dm)\b"
+)
+_CURRENCY = (
+    r"([€£¥₹₩₽₺₪₱₦₫฿₴]"
+    r"|\b(?:eur|euros?|gbp|cad|aud|nzd|mxn|jpy|yen|inr|chf|cny|rmb|krw|brl|zar|sek|nok|dkk|pln|hkd|sgd)\b"
+    r"|\b(?:c|ca|cad|a|au|aud|nz|nzd|mx|mxn|hk|hkd|s|sg|sgd|r)\$)"
+)
+_MINIMUM = r"\b(?:from|starting|starts|start at|as low as|min|minimum|at least|and up|or more)\b|[0-9]\s*\+"
+_HINT = (
+    r"(?:/|\bper\b|\ba\b|\beach\b|\bea\b)\s*"
+    r"(units?|u|areas?|zones?|sites?|sessions?|visits?|treatments?|appointments?|tx)\b"
+)
+_HINT_MODEL: dict[str, str] = {
+    **dict.fromkeys(("unit", "units", "u"), "per_unit"),
+    **dict.fromkeys(("area", "areas", "zone", "zones", "site", "sites"), "per_area"),
+    **dict.fromkeys(
+        ("session", "sessions", "visit", "visits", "treatment", "treatments", "appointment", "appointments", "tx"),
+        "per_session",
+    ),
+}
+_PACKAGE_WORDS = r"\b(?:packages?|bundles?|memberships?|pkgs?)\b"
+
+PRICE_FIELDS: tuple[str, ...] = (
+    "price_low_usd",
+    "price_high_usd",
+    "price_usd",
+    "model_hint",
+    "is_minimum",
+    "problem",
+)
+
+
+def _to_float(token: pl.Expr) -> pl.Expr:
+    return token.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+
+
+def parse_price(expr: pl.Expr) -> pl.Expr:
+    """Free price text → Struct ``{price_low_usd, price_high_usd, price_usd, model_hint, is_minimum,
+    problem}``.
+
+    ``$12/unit``, ``12 USD per unit``, ``$11.50 / u``, ``$300-$500 per area``, ``300 to 500``,
+    ``from $199``, ``$199+``, ``$1,200.00``, ``12 dollars`` parse; a range keeps low and high and
+    ``price_usd`` is the midpoint. ``model_hint`` comes from "/unit", "per area", "per visit",
+    "package"…; ``is_minimum`` from "from", "starting at", "$199+". ``problem`` explains rows without
+    a price ("blank price", "no price (call for price)", "no price (n/a)", "not a number: '…'",
+    "negative price", "non-USD currency (€)", "not finite", "range low > high"); exactly one of
+    ``price_usd`` and ``problem`` is non-null.
+    """
+    shown = (  # the text as quoted back in problems: whitespace-normalised, original case
+        expr.str.replace_all(r"[\u200b\u200c\u200d\u2060\ufeff]", "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    text = shown.str.to_lowercase().str.replace_all(_DASHES, "-")
+
+    dollar_range = text.str.extract_groups(_DOLLAR_RANGE)
+    plain_range = text.str.extract_groups(_PLAIN_RANGE)
+    dollar_single = text.str.extract(_DOLLAR_SINGLE, 1)
+    plain_single = text.str.extract(_PLAIN_SINGLE, 1)
+    dollar_low = pl.coalesce(dollar_range.struct[0], dollar_range.struct[2])
+    dollar_high = pl.coalesce(dollar_range.struct[1], dollar_range.struct[3])
+    plain_low = plain_range.struct[0]
+
+    low_text = pl.coalesce(dollar_low, dollar_single, plain_low, plain_single)
+    high_text = (
+        pl.when(dollar_low.is_not_null())
+        .then(dollar_high)
+        .when(dollar_single.is_not_null())
+        .then(dollar_single)
+        .when(plain_low.is_not_null())
+        .then(plain_range.struct[1])
+        .otherwise(plain_single)
+    )
+    has_dollar_number = dollar_single.is_not_null() | dollar_low.is_not_null()
+    low, high = _to_float(low_text), _to_float(high_text)
+    currency = text.str.extract(_CURRENCY, 1)
+
+    problem = (
+        pl.when(text.is_null() | (text == ""))
+        .then(pl.lit("blank price"))
+        .when(text.str.contains(_NA_MARKERS))
+        .then(pl.lit("no price (n/a)"))
+        .when(text.str.contains(_NOT_FINITE_WORDS))
+        .then(pl.lit("not finite"))
+        .when(currency.is_not_null())
+        .then(pl.format("non-USD currency ({})", currency.str.to_uppercase()))
+        .when(text.str.contains(_CALL_FOR_PRICE) & ~has_dollar_number)
+        .then(pl.lit("no price (call for price)"))
+        .when(
+            low_text.is_null()
+            | ~low_text.str.contains(_VALID_NUMBER)
+            | ~high_text.str.contains(_VALID_NUMBER)
+        )
+        .then(pl.format("not a number: '{}'", shown.str.slice(0, 60)))
+        .when(text.str.contains(_NEGATIVE))
+        .then(pl.lit("negative price"))
+        .when(~low.is_finite() | ~high.is_finite())
+        .then(pl.lit("not finite"))
+        .when(low > high)
+        .then(pl.lit("range low > high"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    ok = problem.is_null()
+    no_price = pl.lit(None, dtype=pl.Float64)
+
+    hint_word = text.str.extract(_HINT, 1)
+    model_hint = (
+        pl.when(text.str.contains(_PACKAGE_WORDS))
+        .then(pl.lit("package", dtype=pl.String))
+        .otherwise(hint_word.replace_strict(_HINT_MODEL, default=None, return_dtype=pl.String))
+    )
+    is_minimum = text.str.contains(_MINIMUM).fill_null(False)
+
+    return pl.struct(
+        pl.when(ok).then(low).otherwise(no_price).alias("price_low_usd"),
+        pl.when(ok).then(high).otherwise(no_price).alias("price_high_usd"),
+        pl.when(ok).then(low + (high - low) / 2).otherwise(no_price).alias("price_usd"),  # no overflow
+        model_hint.alias("model_hint"),
+        is_minimum.alias("is_minimum"),
+        problem.alias("problem"),
+    )

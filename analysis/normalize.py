@@ -71,6 +71,24 @@ def normalize_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def _keep_name(result: pl.Expr, source: pl.Expr) -> pl.Expr:
+    """Name ``result`` after ``source`` (as a plain column transformation would be)."""
+    name = source.meta.output_name(raise_if_undetermined=False)
+    return result.alias(name) if name else result
+
+
+def _classify(text: pl.Expr, patterns: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> pl.Expr:
+    """First (label, regex) whose regex matches ``text`` → label, else null.
+
+    ``text`` is materialised once in a one-field struct and the regexes run on that field; embedding
+    the text expression in every ``contains`` would recompute the whole clean-up chain per pattern
+    (polars does not eliminate those common sub-expressions inside when/then chains).
+    """
+    field = pl.field("text")
+    label = _first_match([(field.str.contains(pattern), name) for name, pattern in patterns])
+    return pl.struct(text.alias("text")).struct.eval(label.alias("label")).struct.field("label")
+
+
 def _first_match(conditions: list[tuple[pl.Expr, str]]) -> pl.Expr:
     """``when(c1).then(v1).when(c2)…otherwise(null)`` over (condition, value) pairs, in order."""
     (cond, value), *rest = conditions
@@ -167,7 +185,7 @@ def state_code(expr: pl.Expr) -> pl.Expr:
     letters and digits are compared with everything else removed, so ``"TX1"`` does not.
     """
     key = expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "")
-    return key.replace_strict(_STATE_LOOKUP, default=None, return_dtype=pl.String)
+    return _keep_name(key.replace_strict(_STATE_LOOKUP, default=None, return_dtype=pl.String), expr)
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -193,11 +211,17 @@ def product(expr: pl.Expr) -> pl.Expr:
     ``prabotulinumtoxinA-xvfs``, …) are recognised; 'other' is a *named* brand outside the five.
     Generic words ("neurotoxin", "tox") and cells naming two different brands give null.
     """
-    text = expr.str.to_lowercase()
-    hits = {name: text.str.contains(pattern) for name, pattern in _PRODUCT_PATTERNS.items()}
-    n_hits = pl.sum_horizontal([hit.cast(pl.Int8) for hit in hits.values()])
-    brand = _first_match([(hit, name) for name, hit in hits.items()])
-    return pl.when(n_hits == 1).then(brand).otherwise(pl.lit(None, dtype=pl.String))
+    # Staged through a struct so that the lower-cased text and each hit are computed once.
+    hits = {name: pl.field("text").str.contains(pattern) for name, pattern in _PRODUCT_PATTERNS.items()}
+    n_hits = pl.sum_horizontal([pl.field(name).cast(pl.Int8) for name in hits])
+    brand = _first_match([(pl.field(name), name) for name in hits])
+    result = (
+        pl.struct(expr.str.to_lowercase().alias("text"))
+        .struct.with_fields(**hits)
+        .struct.eval(brand=pl.when(n_hits == 1).then(brand).otherwise(pl.lit(None, dtype=pl.String)))
+        .struct.field("brand")
+    )
+    return _keep_name(result, expr)
 
 
 # --- provider types ----------------------------------------------------------------------------
@@ -244,7 +268,7 @@ def provider_type(expr: pl.Expr) -> pl.Expr:
     text = expr.str.to_lowercase().str.replace_all(r"\.", "").str.replace_all(r"[^a-z0-9]+", " ")
     for pattern, token in _PROVIDER_REWRITES:
         text = text.str.replace_all(pattern, token)
-    return _first_match([(text.str.contains(pattern), name) for name, pattern in _PROVIDER_PATTERNS])
+    return _keep_name(_classify(text, _PROVIDER_PATTERNS), expr)
 
 
 # --- pricing models ----------------------------------------------------------------------------
@@ -264,7 +288,7 @@ def pricing_model(expr: pl.Expr) -> pl.Expr:
     "session", "visit", "treatment" → per_session; "package", "bundle", "membership" → package.
     """
     text = normalize_text(expr).str.replace_all(r"[_\-]+", " ")
-    return _first_match([(text.str.contains(pattern), name) for name, pattern in _MODEL_PATTERNS])
+    return _keep_name(_classify(text, _MODEL_PATTERNS), expr)
 
 
 # --- prices ------------------------------------------------------------------------------------
@@ -272,21 +296,24 @@ def pricing_model(expr: pl.Expr) -> pl.Expr:
 # A number token: starts and ends with a digit (so "12," or "12." lose their punctuation) and may hold
 # commas, dots and an exponent. Whether it is a *valid* number is checked afterwards, so that
 # "12.5.3" is reported instead of being read as 12.5.
-_TOK = r"(\.?[0-9](?:[0-9,.]*[0-9])?(?:e[+-]?[0-9]+)?)"
+_NUM = r"\.?[0-9](?:[0-9,.]*[0-9])?(?:e[+-]?[0-9]+)?"
 _VALID_NUMBER = r"^(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?$"
 # What may sit between the low number and the range separator: "$10/unit - $14/unit", "300 usd to 500".
 _SUFFIX = r"(?:\s*(?:usd|dollars?))?(?:\s*(?:/|per)\s*[a-z]+)?"
 _SEP = r"\s*(?:-|to|through|thru)\s*(?:usd\s*)?"
+# Ranges are anchored so that they start at the first $-amount (resp. the first number): in
+# "$12/unit (was $300-$500)" the price is $12, in "(555) 123-4567" it is not a 123-4567 range.
+# A minus sign counts only when it is glued to the number that is read ("-12", "-$12", "$-12",
+# "$ -12"), so "Botox - $12" is a label dash and "$12 (-20%)" a discount, neither a negative price.
 _DOLLAR_RANGE = (
-    rf"\$\s*{_TOK}{_SUFFIX}{_SEP}\$?\s*{_TOK}"  # "$300-500", "$300 - $500"
-    rf"|{_TOK}{_SUFFIX}{_SEP}\$\s*{_TOK}"  # "300-$500"
+    rf"^[^$]*?(?P<sign_a>-?)\$\s*(?P<sign_a2>-?)\s*(?P<low_a>{_NUM}){_SUFFIX}{_SEP}\$?\s*(?P<high_a>{_NUM})"  # "$300-500"
+    rf"|^[^$]*?(?P<sign_b>-?)(?P<low_b>{_NUM}){_SUFFIX}{_SEP}\$\s*(?P<high_b>{_NUM})"  # "300-$500"
 )
-_DOLLAR_SINGLE = rf"\$\s*-?\s*{_TOK}"
-_PLAIN_RANGE = rf"{_TOK}{_SUFFIX}{_SEP}{_TOK}"
-_PLAIN_SINGLE = _TOK
+_DOLLAR_SINGLE = rf"(?P<sign>-?)\$\s*(?P<sign2>-?)\s*(?P<number>{_NUM})"
+_PLAIN_RANGE = rf"^[^0-9]*?(?P<sign>-?)(?P<low>{_NUM}){_SUFFIX}{_SEP}(?P<high>{_NUM})"
+_PLAIN_SINGLE = rf"(?P<sign>-?)(?P<number>{_NUM})"
 
 _DASHES = r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"
-_NEGATIVE = r"^(?:usd|\$)?\s*-\s*\$?\s*[0-9]|\$\s*-\s*[0-9]|(?:^|[\s:(=])-\$[0-9]|[:(=]\s*-\s*\$?\s*[0-9]"
 _NA_MARKERS = r"^(?:n/?a|none|null|nil|-+|\?+|tbd|tba|unknown|not available|not listed)$"
 _NOT_FINITE_WORDS = r"^[+-]?(?:nan|inf|infinity)$"
 _CALL_FOR_PRICE = (
@@ -339,76 +366,99 @@ def parse_price(expr: pl.Expr) -> pl.Expr:
     "negative price", "non-USD currency (€)", "not finite", "range low > high"); exactly one of
     ``price_usd`` and ``problem`` is non-null.
     """
-    shown = (  # the text as quoted back in problems: whitespace-normalised, original case
-        expr.str.replace_all(r"[\u200b\u200c\u200d\u2060\ufeff]", "")
+    f = pl.field
+    text_fields = {
+        # the text as quoted back in problems: whitespace-normalised, original case
+        "shown": expr.str.replace_all(r"[\u200b\u200c\u200d\u2060\ufeff]", "")
         .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
-    text = shown.str.to_lowercase().str.replace_all(_DASHES, "-")
-
-    dollar_range = text.str.extract_groups(_DOLLAR_RANGE)
-    plain_range = text.str.extract_groups(_PLAIN_RANGE)
-    dollar_single = text.str.extract(_DOLLAR_SINGLE, 1)
-    plain_single = text.str.extract(_PLAIN_SINGLE, 1)
-    dollar_low = pl.coalesce(dollar_range.struct[0], dollar_range.struct[2])
-    dollar_high = pl.coalesce(dollar_range.struct[1], dollar_range.struct[3])
-    plain_low = plain_range.struct[0]
-
-    low_text = pl.coalesce(dollar_low, dollar_single, plain_low, plain_single)
-    high_text = (
-        pl.when(dollar_low.is_not_null())
-        .then(dollar_high)
-        .when(dollar_single.is_not_null())
-        .then(dollar_single)
-        .when(plain_low.is_not_null())
-        .then(plain_range.struct[1])
-        .otherwise(plain_single)
-    )
-    has_dollar_number = dollar_single.is_not_null() | dollar_low.is_not_null()
-    low, high = _to_float(low_text), _to_float(high_text)
-    currency = text.str.extract(_CURRENCY, 1)
-
-    problem = (
-        pl.when(text.is_null() | (text == ""))
-        .then(pl.lit("blank price"))
-        .when(text.str.contains(_NA_MARKERS))
-        .then(pl.lit("no price (n/a)"))
-        .when(text.str.contains(_NOT_FINITE_WORDS))
-        .then(pl.lit("not finite"))
-        .when(currency.is_not_null())
-        .then(pl.format("non-USD currency ({})", currency.str.to_uppercase()))
-        .when(text.str.contains(_CALL_FOR_PRICE) & ~has_dollar_number)
-        .then(pl.lit("no price (call for price)"))
-        .when(
-            low_text.is_null()
-            | ~low_text.str.contains(_VALID_NUMBER)
-            | ~high_text.str.contains(_VALID_NUMBER)
+        .str.strip_chars(),
+    }
+    # Each stage reads the fields materialised by the previous one (pl.field), so no regex runs twice.
+    staged = (
+        pl.struct(**text_fields)
+        .struct.with_fields(text=f("shown").str.to_lowercase().str.replace_all(_DASHES, "-"))
+        .struct.with_fields(
+            dollar_range=f("text").str.extract_groups(_DOLLAR_RANGE),
+            plain_range=f("text").str.extract_groups(_PLAIN_RANGE),
+            dollar_single=f("text").str.extract_groups(_DOLLAR_SINGLE),
+            plain_single=f("text").str.extract_groups(_PLAIN_SINGLE),
+            currency=f("text").str.extract(_CURRENCY, 1),
+            hint_word=f("text").str.extract(_HINT, 1),
+            is_package=f("text").str.contains(_PACKAGE_WORDS),
+            is_minimum=f("text").str.contains(_MINIMUM).fill_null(False),
+            is_blank=f("text").is_null() | (f("text") == ""),
+            is_na=f("text").str.contains(_NA_MARKERS),
+            is_not_finite_word=f("text").str.contains(_NOT_FINITE_WORDS),
+            is_call=f("text").str.contains(_CALL_FOR_PRICE),
         )
-        .then(pl.format("not a number: '{}'", shown.str.slice(0, 60)))
-        .when(text.str.contains(_NEGATIVE))
-        .then(pl.lit("negative price"))
-        .when(~low.is_finite() | ~high.is_finite())
-        .then(pl.lit("not finite"))
-        .when(low > high)
-        .then(pl.lit("range low > high"))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .struct.with_fields(
+            dollar_low=pl.coalesce(f("dollar_range").struct.field("low_a"), f("dollar_range").struct.field("low_b")),
+            dollar_high=pl.coalesce(
+                f("dollar_range").struct.field("high_a"), f("dollar_range").struct.field("high_b")
+            ),
+            dollar_range_sign=pl.concat_str(
+                [f("dollar_range").struct.field(name) for name in ("sign_a", "sign_a2", "sign_b")], ignore_nulls=True
+            ),
+            dollar_number=f("dollar_single").struct.field("number"),
+            dollar_sign=pl.concat_str(
+                [f("dollar_single").struct.field("sign"), f("dollar_single").struct.field("sign2")]
+            ),
+            plain_low=f("plain_range").struct.field("low"),
+            plain_high=f("plain_range").struct.field("high"),
+            plain_range_sign=f("plain_range").struct.field("sign"),
+            plain_number=f("plain_single").struct.field("number"),
+            plain_sign=f("plain_single").struct.field("sign"),
+        )
+        .struct.with_fields(
+            # the number read: a $-range, else the first $-amount, else a plain range, else the first number
+            low_text=pl.coalesce(f("dollar_low"), f("dollar_number"), f("plain_low"), f("plain_number")),
+            high_text=pl.coalesce(f("dollar_high"), f("dollar_number"), f("plain_high"), f("plain_number")),
+            sign=pl.coalesce(
+                pl.when(f("dollar_low").is_not_null()).then(f("dollar_range_sign")),
+                f("dollar_sign"),
+                pl.when(f("plain_low").is_not_null()).then(f("plain_range_sign")),
+                f("plain_sign"),
+            ),
+            has_dollar_number=f("dollar_number").is_not_null() | f("dollar_low").is_not_null(),
+        )
+        .struct.with_fields(
+            low=_to_float(f("low_text")),
+            high=_to_float(f("high_text")),
+            is_valid=f("low_text").str.contains(_VALID_NUMBER) & f("high_text").str.contains(_VALID_NUMBER),
+        )
+        .struct.with_fields(
+            problem=pl.when(f("is_blank"))
+            .then(pl.lit("blank price"))
+            .when(f("is_na"))
+            .then(pl.lit("no price (n/a)"))
+            .when(f("is_not_finite_word"))
+            .then(pl.lit("not finite"))
+            .when(f("currency").is_not_null())
+            .then(pl.format("non-USD currency ({})", f("currency").str.to_uppercase()))
+            .when(f("is_call") & ~f("has_dollar_number"))
+            .then(pl.lit("no price (call for price)"))
+            .when(f("low_text").is_null() | ~f("is_valid"))
+            .then(pl.format("not a number: '{}'", f("shown").str.slice(0, 60)))
+            .when(f("sign").str.contains("-", literal=True))
+            .then(pl.lit("negative price"))
+            .when(~f("low").is_finite() | ~f("high").is_finite())
+            .then(pl.lit("not finite"))
+            .when(f("low") > f("high"))
+            .then(pl.lit("range low > high"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+        )
     )
-    ok = problem.is_null()
+    ok = f("problem").is_null()
     no_price = pl.lit(None, dtype=pl.Float64)
-
-    hint_word = text.str.extract(_HINT, 1)
-    model_hint = (
-        pl.when(text.str.contains(_PACKAGE_WORDS))
+    result = staged.struct.eval(
+        price_low_usd=pl.when(ok).then(f("low")).otherwise(no_price),
+        price_high_usd=pl.when(ok).then(f("high")).otherwise(no_price),
+        # low + (high - low) / 2 rather than (low + high) / 2: no overflow for huge finite values
+        price_usd=pl.when(ok).then(f("low") + (f("high") - f("low")) / 2).otherwise(no_price),
+        model_hint=pl.when(f("is_package"))
         .then(pl.lit("package", dtype=pl.String))
-        .otherwise(hint_word.replace_strict(_HINT_MODEL, default=None, return_dtype=pl.String))
+        .otherwise(f("hint_word").replace_strict(_HINT_MODEL, default=None, return_dtype=pl.String)),
+        is_minimum=f("is_minimum"),
+        problem=f("problem"),
     )
-    is_minimum = text.str.contains(_MINIMUM).fill_null(False)
-
-    return pl.struct(
-        pl.when(ok).then(low).otherwise(no_price).alias("price_low_usd"),
-        pl.when(ok).then(high).otherwise(no_price).alias("price_high_usd"),
-        pl.when(ok).then(low + (high - low) / 2).otherwise(no_price).alias("price_usd"),  # no overflow
-        model_hint.alias("model_hint"),
-        is_minimum.alias("is_minimum"),
-        problem.alias("problem"),
-    )
+    return _keep_name(result, expr)

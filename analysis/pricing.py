@@ -7,6 +7,7 @@ conversions, units per area) come in as frames too, from :mod:`analysis.referenc
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from functools import lru_cache
@@ -139,6 +140,32 @@ def flag_outliers(prices: Frame, *, value: str = "price_usd", within: Sequence[s
     )
 
 
+def prepare_prices(prices: Frame, *, conversions: Frame, states: Frame, cap_usd: float = DEFAULT_PRICE_CAP_USD) -> pl.LazyFrame:
+    """Everything the pricing report needs per observation, in one lazy pipeline.
+
+    Adds ``region`` and ``division`` (Census), ``botox_units_factor``, ``price_per_botox_unit_usd``,
+    ``treatment_price_usd``, ``above_cap`` and ``outlier`` (on the Botox-equivalent unit price).
+    """
+    return (
+        _lazy(prices)
+        .join(_lazy(states).select("state", "region", "division"), on="state", how="left")
+        .pipe(add_botox_equivalent_price, conversions)
+        .pipe(add_treatment_price)
+        .pipe(flag_above_cap, cap_usd)
+        .pipe(flag_outliers, value="price_per_botox_unit_usd", within=("pricing_model",))
+    )
+
+
+def select_scope(prices: Frame, *, state: str = "US", product: str = "all") -> pl.LazyFrame:
+    """Rows for one state (``US``: all) and one product (``all``: every product)."""
+    scoped = _lazy(prices)
+    if state != "US":
+        scoped = scoped.filter(pl.col("state") == state)
+    if product != "all":
+        scoped = scoped.filter(pl.col("product") == product)
+    return scoped
+
+
 # --- statistics ------------------------------------------------------------------------------------
 
 
@@ -200,16 +227,16 @@ def price_stats(
         v.quantile(0.90, interpolation="linear").alias("p90"),
         v.sort().alias("_sorted"),
     ]
-    grouped = present.group_by(list(by), maintain_order=False).agg(aggs) if by else present.select(aggs)
-    stats = grouped.collect()
-    ranks = [median_ci_ranks(n, level) for n in stats["n"].to_list()]
+    keys = list(by) or [pl.lit("all").alias("_all")]  # one group when no keys, so the aggregations are lists alike
+    stats = present.group_by(keys).agg(aggs).collect()
+    ranks = [median_ci_ranks(n, level) if n else (None, None) for n in stats["n"].to_list()]
     stats = stats.with_columns(
         pl.Series("_lo", [r[0] for r in ranks], dtype=pl.UInt32),
         pl.Series("_hi", [r[1] for r in ranks], dtype=pl.UInt32),
     ).with_columns(
         pl.col("_sorted").list.get(pl.col("_lo")).alias("median_ci_low"),
         pl.col("_sorted").list.get(pl.col("_hi")).alias("median_ci_high"),
-    ).drop("_sorted", "_lo", "_hi")
+    ).drop("_sorted", "_lo", "_hi", *([] if by else ["_all"]))
     return (stats.sort(list(by)) if by else stats).lazy()
 
 
@@ -265,3 +292,104 @@ def treatment_costs(
         .sort("cost_typical_usd")
         .collect()
     )
+
+
+# --- report text: numbers from the data, in words ---------------------------------------------------
+
+
+def check_price_cap(price_cap: object) -> float:
+    """A price cap parameter as a float >= 0; a clear error otherwise."""
+    try:
+        cap = float(price_cap)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"price_cap must be a number of US dollars >= 0, got {price_cap!r}") from None
+    if not (math.isfinite(cap) and cap >= 0):
+        raise ValueError(f"price_cap must be a finite number of US dollars >= 0, got {price_cap!r}")
+    return cap
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"${value:,.2f}"
+
+
+def describe_load(loaded: object, scope: pl.DataFrame, *, state_label: str, product_label: str) -> str:
+    """One paragraph: rows read / accepted / rejected, and how many are in this report's scope."""
+    text = (
+        f"**{loaded.n_read:,}** price observations read from `{html.escape(loaded.path.name)}`: "
+        f"{loaded.n_accepted:,} accepted, {loaded.n_rejected:,} rejected (each with a reason in the rejects file). "
+        f"This report covers **{state_label}**, {html.escape(product_label)}: **{scope.height:,}** observations."
+    )
+    per_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null()).height
+    return text + f" {per_unit:,} of them give a price per unit (quoted per unit, or a session with its unit count)."
+
+
+def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:
+    row = stats.row(0, named=True)
+    return (
+        f"In {state_label} the median price is **{_money(row['median'])} per Botox-equivalent unit** "
+        f"(95% CI {_money(row['median_ci_low'])}–{_money(row['median_ci_high'])}, n = {row['n']:,}); "
+        f"half of the quotes lie between {_money(row['q1'])} and {_money(row['q3'])}, "
+        f"and 80% between {_money(row['p10'])} and {_money(row['p90'])}. The mean is {_money(row['mean'])}."
+    )
+
+
+def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) -> str:
+    """The cheapest and dearest group, and whether their gap is within noise."""
+    known = stats.filter((pl.col("n") > 0) & (pl.col(by) != "unknown")).sort("median")
+    if known.height < 2:
+        return f"Only one {by.replace('_', ' ')} has prices here, so there is nothing to compare."
+    low, high = known[by][0], known[by][-1]
+    verdict = compare_medians(known, key=by, a=high, b=low)
+    gap = f"{_money(verdict['difference'])} per unit"
+    tail = "— within noise: the intervals overlap." if verdict["within_noise"] else "— a real difference: the intervals do not overlap."
+    return f"Highest median: **{html.escape(labels.get(high, high))}**; lowest: **{html.escape(labels.get(low, low))}**; the gap is {gap} {tail}"
+
+
+def narrate_index(index: pl.DataFrame, *, state: str) -> str:
+    if index.is_empty():
+        return "No state has per-unit prices in this data."
+    ranked = index.sort("median", descending=True).with_row_index("rank", offset=1)
+    text = f"{ranked.height} states have per-unit prices; the national median is {_money(ranked['national_median'][0])}."
+    if state != "US":
+        mine = ranked.filter(pl.col("state") == state)
+        if mine.is_empty():
+            return text + f" {state} has no per-unit prices in this data."
+        row = mine.row(0, named=True)
+        text += f" {state} ranks **{row['rank']} of {ranked.height}** (most expensive first) with an index of **{row['price_index']:.0f}** (n = {row['n']:,})."
+        if row["n"] < 30:
+            text += " With fewer than 30 observations, treat the rank as rough."
+    return text
+
+
+def narrate_cap(cap_share: pl.DataFrame, *, cap_usd: float) -> str:
+    row = cap_share.row(0, named=True) if cap_share.height else {"n_with_treatment_price": 0}
+    if not row["n_with_treatment_price"]:
+        return "No quote here gives a whole-treatment price, so none can be compared with the cap."
+    return (
+        f"Of {row['n_with_treatment_price']:,} quotes with a whole-treatment price (per area, per session, packages, "
+        f"or per unit with a unit count), **{row['n_above_cap']:,} ({row['share_above_cap']:.0%}) are above the "
+        f"${cap_usd:,.0f} cap**. They stay in every statistic above: the cap flags, it does not filter."
+    )
+
+
+def sources_used(prices: pl.DataFrame) -> pl.DataFrame:
+    """Observations per source, most first (the report's source list)."""
+    if prices.is_empty():
+        return pl.DataFrame({"source": [], "n": []}, schema={"source": pl.String, "n": pl.UInt32})
+    return prices.group_by("source").agg(pl.len().alias("n")).sort("n", descending=True)
+
+
+def headline_numbers(scope: pl.DataFrame, unit_stats: pl.DataFrame, cap_share: pl.DataFrame, *, state: str, product: str, synthetic: bool) -> dict[str, object]:
+    """The numbers the report index shows for this report."""
+    row = unit_stats.row(0, named=True)
+    cap = cap_share.row(0, named=True) if cap_share.height else {}
+    return {
+        "state": state,
+        "product": product,
+        "synthetic": synthetic,
+        "observations": scope.height,
+        "median_price_per_unit_usd": row["median"],
+        "median_ci_low_usd": row["median_ci_low"],
+        "median_ci_high_usd": row["median_ci_high"],
+        "share_above_cap": cap.get("share_above_cap"),
+    }

@@ -79,7 +79,12 @@ def unit_conversions() -> pl.DataFrame:
 def units_per_area() -> pl.DataFrame:
     """Typical Botox units per treatment area; ``default`` marks the row the toolkit uses per area."""
     frame = _read("units_per_area", dict.fromkeys(["units_low", "units_high", "units_typical"], _NUMERIC))
-    return frame.with_columns(pl.col("default").str.to_lowercase().is_in(["true", "yes", "1"]))
+    # Where no source gives a typical dose, the middle of the cited range stands in — flagged, not hidden.
+    return frame.with_columns(
+        pl.col("default").str.to_lowercase().is_in(["true", "yes", "1"]),
+        pl.col("units_typical").is_null().alias("units_typical_is_midpoint"),
+        pl.coalesce("units_typical", (pl.col("units_low") + pl.col("units_high")) / 2).alias("units_typical"),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -7,10 +7,10 @@ and reports built on it show a banner. The generator is calibrated to cited publ
 * the national Botox per-unit price: the median of the midpoints of the national per-unit ranges in
   ``price_benchmarks.csv``; the spread: those ranges read as P10–P90 of a log-normal;
 * regional variation: a ``region_scope`` in ``price_benchmarks.csv`` that names a Census region
-  (e.g. Midwest) scales that region's states by (its midpoint / the national midpoint) — the only
-  regional effect; all other states get the national level;
-* other products: the Botox-equivalent price divided into product units with
-  ``toxin_unit_conversions.csv``; units per area from ``units_per_area.csv``;
+  (e.g. Midwest) or a state scales those states by (its midpoint / the national midpoint) — the only
+  regional effects; all other states get the national level;
+* other products: their own cited per-unit ranges relative to Botox's (:func:`product_price_ratios`),
+  falling back to ``toxin_unit_conversions.csv``; units per area from ``units_per_area.csv``;
 * Botox's share of quotes: ``botox_market_share`` in ``published_statistics.csv`` when present.
 
 The remaining mixes (pricing models, provider types, the share of messy price text) are stated
@@ -61,10 +61,10 @@ def calibration() -> dict[str, object]:
     national_mid = float(national.select(_mid()).to_series().median())
     sigma = float(national.select(((pl.col("price_high_usd") / pl.col("price_low_usd")).log() / (2 * _Z90)).median()).item())
     states = reference.states()
-    regions = set(states["region"].unique().to_list())
-    region_factor: dict[str, float] = {}
-    for row in botox_unit.filter(pl.col("region_scope").is_in(sorted(regions))).iter_rows(named=True):
-        region_factor[row["region_scope"]] = ((row["price_low_usd"] + row["price_high_usd"]) / 2) / national_mid
+    scopes = set(states["region"].to_list()) | set(states["name"].to_list())
+    level_factor: dict[str, float] = {}
+    for row in botox_unit.filter(pl.col("region_scope").is_in(sorted(scopes))).iter_rows(named=True):
+        level_factor[row["region_scope"]] = ((row["price_low_usd"] + row["price_high_usd"]) / 2) / national_mid
     stats = reference.published_statistics() if reference.config.REFERENCE_FILES["published_statistics"].exists() else None
     botox_share = ASSUMPTIONS["botox_share_if_uncited"]
     if stats is not None:
@@ -74,9 +74,34 @@ def calibration() -> dict[str, object]:
     return {
         "national_botox_per_unit_usd": national_mid,
         "log_sigma": sigma,
-        "region_factor": region_factor,
+        "level_factor": level_factor,
+        "product_price_ratio": product_price_ratios(bench),
         "botox_share": botox_share,
     }
+
+
+def product_price_ratios(bench: pl.DataFrame) -> dict[str, float]:
+    """Each product's price per own unit relative to Botox's, from the cited ranges.
+
+    National ranges first; else the median ratio over places quoted for both products (e.g. Daxxify vs
+    Botox in the same city); else the unit conversion factor (same price per Botox-equivalent unit).
+    """
+    per_unit = bench.filter(pl.col("pricing_model") == "per_unit").drop_nulls(["price_low_usd", "price_high_usd"])
+    mids = per_unit.group_by("product", "region_scope").agg(_mid().median().alias("mid"))
+    botox = mids.filter(pl.col("product") == "botox_cosmetic").select("region_scope", pl.col("mid").alias("botox_mid"))
+    ratios = (
+        mids.filter(pl.col("product") != "botox_cosmetic")
+        .join(botox, on="region_scope", how="inner")
+        .with_columns((pl.col("mid") / pl.col("botox_mid")).alias("ratio"), (pl.col("region_scope") == "national").alias("national"))
+        .sort("national", descending=True)
+        .group_by("product", maintain_order=True)
+        .agg(pl.col("ratio").filter(pl.col("national")).median().fill_null(pl.col("ratio").median()).alias("ratio"))
+    )
+    factors = reference.unit_conversions().drop_nulls("botox_units_per_product_unit_mid")
+    result = dict(zip(factors["product"].to_list(), factors["botox_units_per_product_unit_mid"].to_list(), strict=True))
+    result.update(dict(zip(ratios["product"].to_list(), ratios["ratio"].to_list(), strict=True)))
+    result["botox_cosmetic"] = 1.0
+    return result
 
 
 def _choice(rng: np.random.Generator, mix: dict[str, float], n: int) -> np.ndarray:
@@ -98,8 +123,9 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
     weights = states["population_2020"].to_numpy().astype(float)
     state_idx = rng.choice(states.height, size=rows, p=weights / weights.sum())
     state = states["state"].to_numpy()[state_idx]
-    region = states["region"].to_numpy()[state_idx]
-    level = np.array([cal["region_factor"].get(r, 1.0) for r in states["region"].to_list()])[state_idx]
+    # a state-level cited range wins over its region's; everywhere else is at the national level
+    level_by_state = [cal["level_factor"].get(n, cal["level_factor"].get(r, 1.0)) for n, r in states.select("name", "region").iter_rows()]
+    level = np.array(level_by_state)[state_idx]
 
     conv = reference.unit_conversions().drop_nulls("botox_units_per_product_unit_mid")
     products = [p for p in conv["product"].to_list() if p != "botox_cosmetic"]
@@ -107,6 +133,7 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
     product = _choice(rng, {"botox_cosmetic": cal["botox_share"], **dict.fromkeys(products, other_share)}, rows)
     factor_of = dict(zip(conv["product"].to_list(), conv["botox_units_per_product_unit_mid"].to_list(), strict=True))
     factor = np.vectorize(factor_of.get, otypes=[float])(product)
+    ratio = np.vectorize(cal["product_price_ratio"].get, otypes=[float])(product)
 
     botox_eq_unit = cal["national_botox_per_unit_usd"] * level * np.exp(rng.normal(0.0, cal["log_sigma"], rows))
     model = _choice(rng, ASSUMPTIONS["pricing_model_mix"], rows)
@@ -118,7 +145,7 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
     lo, hi = ASSUMPTIONS["session_units_range"]
     session_units = rng.integers(lo, hi + 1, size=rows).astype(float)
 
-    per_unit_price = np.round(botox_eq_unit * factor, 2)  # in the product's own units
+    per_unit_price = np.round(botox_eq_unit * ratio, 2)  # in the product's own units
     area_price = np.round(botox_eq_unit * area_units / 5) * 5
     session_price = np.round(botox_eq_unit * session_units / 5) * 5
     price = np.select([model == "per_unit", model == "per_area"], [per_unit_price, area_price], session_price)
@@ -133,18 +160,18 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
             "observed_date": observed,
             "clinic": pl.Series(np.char.add("Synthetic clinic ", (np.arange(rows) % 997 + 1).astype(str))),
             "state": state,
-            "region": region,
             "city": None,
-            "provider_type": _choice(rng, ASSUMPTIONS["provider_type_mix"], rows),
+            # "unknown" is written as a blank cell, as real price lists leave it
+            "provider_type": pl.Series(_choice(rng, ASSUMPTIONS["provider_type_mix"], rows).tolist(), dtype=pl.String).replace("unknown", None),
             "product": product,
             "pricing_model": model,
             "price_usd": text,
-            "units": units,
-            "treatment_area": np.where(model == "per_area", area, None),
+            "units": pl.Series(units).fill_nan(None),
+            "treatment_area": pl.Series(np.where(model == "per_area", area, None).tolist(), dtype=pl.String),
         },
         schema_overrides={"city": pl.String, "observed_date": pl.Date},
     )
-    return frame.drop("region")
+    return frame
 
 
 def _price_text(rng: np.random.Generator, price: np.ndarray, model: np.ndarray) -> np.ndarray:
@@ -161,28 +188,33 @@ def _price_text(rng: np.random.Generator, price: np.ndarray, model: np.ndarray) 
     return np.where(unpriced, "call for price", text).astype(object)
 
 
-def synthetic_provider_counts(*, seed: int = 20261126) -> pl.DataFrame:
-    """Synthetic provider counts per state and type (only for when no NPPES file was processed)."""
+SYNTHETIC_DENSITY_PER_100K = {  # assumed densities for types with no cited state table: shape only, not facts
+    "physician": 300.0,
+    "nurse_practitioner": 85.0,
+    "licensed_practical_nurse": 200.0,
+}
+
+
+def synthetic_provider_counts(types: dict[str, float] | None = None, *, seed: int = 20261126) -> pl.DataFrame:
+    """Synthetic provider counts per state: Poisson around population × an assumed density per 100k."""
     rng = np.random.default_rng(seed)
-    states = reference.states()
-    per_100k = {  # assumed densities, labelled synthetic: shape only, not facts
-        "physician": 300.0,
-        "physician_assistant": 45.0,
-        "nurse_practitioner": 85.0,
-        "registered_nurse": 950.0,
-        "licensed_practical_nurse": 200.0,
-        "dentist": 60.0,
-    }
-    rows = []
-    for state, pop in states.select("state", "population_2020").iter_rows():
-        for ptype, density in per_100k.items():
-            expected = pop / 100_000 * density
-            rows.append((state, ptype, int(rng.poisson(expected))))
-    frame = pl.DataFrame(rows, schema=["state", "provider_type", "count"], orient="row")
-    return frame.with_columns(
-        pl.lit(SOURCE_LABEL.format(seed=seed)).alias("source"),
-        pl.lit("2026").alias("as_of"),
-    )
+    densities = SYNTHETIC_DENSITY_PER_100K if types is None else types
+    rows = [
+        (state, ptype, int(rng.poisson(pop / 100_000 * density)))
+        for state, pop in reference.states().select("state", "population_2020").iter_rows()
+        for ptype, density in densities.items()
+    ]
+    frame = pl.DataFrame(rows, schema={"state": pl.String, "provider_type": pl.String, "count": pl.Int64}, orient="row")
+    return frame.with_columns(pl.lit(SOURCE_LABEL.format(seed=seed)).alias("source"), pl.lit("2026").alias("as_of"))
+
+
+def default_provider_counts(*, seed: int = 20261126) -> pl.DataFrame:
+    """The shipped provider counts: published, cited counts where a state table exists (RNs, PAs,
+    dentists), synthetic rows — labelled in ``source`` — for the types that have none."""
+    published = pl.read_csv(reference.config.REFERENCE_DIR / "provider_counts_published.csv", infer_schema=False)
+    published = published.select("state", "provider_type", pl.col("count").cast(pl.Int64), "source", "as_of")
+    missing = {t: d for t, d in SYNTHETIC_DENSITY_PER_100K.items() if t not in set(published["provider_type"])}
+    return pl.concat([published, synthetic_provider_counts(missing, seed=seed)]).sort("state", "provider_type")
 
 
 def write_frame(frame: pl.DataFrame, path: Path) -> None:

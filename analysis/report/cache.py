@@ -126,7 +126,11 @@ class Fingerprinter:
         return result
 
     def cache_key(self, request: ReportRequest, inputs: list[InputFile]) -> str:
-        recipe = {
+        return key_of(self.recipe(request, inputs))
+
+    def recipe(self, request: ReportRequest, inputs: list[InputFile]) -> dict[str, Any]:
+        """Everything the cache key covers (stored in the record, so a cache miss can be explained)."""
+        return {
             "key_version": KEY_VERSION,
             "notebook": request.notebook,
             "notebook_sha256": self.file(request.notebook_path),
@@ -135,8 +139,10 @@ class Fingerprinter:
             "package_sha256": self.package(),
             "environment": self.environment(),
         }
-        blob = json.dumps(recipe, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()
+
+
+def key_of(recipe: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def load_record(path: Path) -> dict[str, Any] | None:

@@ -384,20 +384,20 @@ def build_requests(
                 f"valid parameters: {', '.join(declared) or '(none besides state)'}"
             )
 
+    bases: dict[str, dict[str, Any]] = {}
+    for spec in chosen:
+        if "state" not in spec.parameter_names:
+            raise ParameterError(f"notebook {spec.name!r} declares no state parameter")
+        bases[spec.name] = {
+            p.name: p.coerce(overrides.get(p.name, p.default)) for p in spec.parameters if p.name != "state"
+        }
     if check_files:
         for spec in chosen:
             _check_notebook_contract(spec)
 
     requests: list[ReportRequest] = []
     for spec in chosen:
-        base: dict[str, Any] = {}
-        for parameter in spec.parameters:
-            if parameter.name == "state":
-                continue
-            raw = overrides.get(parameter.name, parameter.default)
-            base[parameter.name] = parameter.coerce(raw)
-        if "state" not in spec.parameter_names:
-            raise ParameterError(f"notebook {spec.name!r} declares no state parameter")
+        base = bases[spec.name]
         for state in state_list:
             values = {"state": spec.parameter("state").coerce(state), **base}
             files = [(p.name, p.data_file(values[p.name])) for p in spec.parameters if p.kind == "path"]

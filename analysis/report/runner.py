@@ -31,6 +31,7 @@ import signal
 import sys
 import time
 import traceback
+import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from typing import Any
 
 from analysis import __version__, config
 
-from .cache import Fingerprinter, cached_record, remove_stale_temporaries
+from .cache import Fingerprinter, cached_record, key_of, remove_stale_temporaries
 from .parameters import NOTEBOOKS, NotebookSpec, ReportPaths, ReportRequest
 from .summary import SUMMARY_ENV, atomic_write_text, read_summary
 
@@ -178,9 +179,16 @@ class WarmKernel:
 
     async def start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.paths import jupyter_runtime_dir
 
-        # IPC sockets (files in the Jupyter runtime dir): no TCP ports, no "unencrypted TCP" warning.
-        self.km = AsyncKernelManager(kernel_name=self.name, transport="ipc")
+        # IPC sockets in the Jupyter runtime dir: no TCP ports, no "unencrypted TCP" warning. The socket
+        # path prefix is set explicitly: jupyter_client's default can be a relative "kernel-ipc" that
+        # two workers' kernels would share.
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True)
+        self.km = AsyncKernelManager(
+            kernel_name=self.name, transport="ipc", ip=str(runtime / f"botox-{os.getpid()}-{uuid.uuid4().hex[:8]}-ipc")
+        )
         log = None
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,6 +346,7 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
         "parameters": dict(task["parameters"]),
         "inputs": list(task["inputs"]),
         "cache_key": task["cache_key"],
+        "cache_recipe": task["cache_recipe"],
         "html": paths.relative(paths.html),
         "executed": paths.relative(paths.executed),
         "summary_path": paths.relative(paths.summary),
@@ -567,7 +576,8 @@ def run_batch(
         for number, request in enumerate(requests):
             paths = request.paths(out)
             inputs = fingerprints.inputs(request)
-            key = fingerprints.cache_key(request, inputs)
+            recipe = fingerprints.recipe(request, inputs)
+            key = key_of(recipe)
             hit = None if force else cached_record(paths, key)
             if hit is not None:
                 records[number] = hit | {"ran": False}
@@ -586,6 +596,7 @@ def run_batch(
                     "parameters": dict(request.parameters),
                     "inputs": [i.as_dict() for i in inputs],
                     "cache_key": key,
+                    "cache_recipe": recipe,
                 }
             )
         cached = len(records)

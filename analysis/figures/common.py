@@ -1,0 +1,163 @@
+"""Shared figure parts: the US tile map, escaping, tables and the house layout."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+from jinja2 import Environment, select_autoescape
+
+# A tile grid: every state (and DC) one equal square, placed roughly where it lies, so small
+# states are as visible as big ones. Geographic choropleths need plotly's topojson from a CDN,
+# which an offline report cannot fetch. (row, column); row 0 is the top.
+STATE_TILES: dict[str, tuple[int, int]] = {
+    "AK": (0, 0), "ME": (0, 10),
+    "VT": (1, 9), "NH": (1, 10),
+    "WA": (2, 0), "ID": (2, 1), "MT": (2, 2), "ND": (2, 3), "MN": (2, 4), "IL": (2, 5), "WI": (2, 6),
+    "MI": (2, 7), "NY": (2, 8), "RI": (2, 9), "MA": (2, 10),
+    "OR": (3, 0), "NV": (3, 1), "WY": (3, 2), "SD": (3, 3), "IA": (3, 4), "IN": (3, 5), "OH": (3, 6),
+    "PA": (3, 7), "NJ": (3, 8), "CT": (3, 9),
+    "CA": (4, 0), "UT": (4, 1), "CO": (4, 2), "NE": (4, 3), "MO": (4, 4), "KY": (4, 5), "WV": (4, 6),
+    "VA": (4, 7), "MD": (4, 8), "DE": (4, 9),
+    "AZ": (5, 1), "NM": (5, 2), "KS": (5, 3), "AR": (5, 4), "TN": (5, 5), "NC": (5, 6), "SC": (5, 7),
+    "DC": (5, 8),
+    "OK": (6, 3), "LA": (6, 4), "MS": (6, 5), "AL": (6, 6), "GA": (6, 7),
+    "HI": (7, 0), "TX": (7, 3), "FL": (7, 8),
+}  # fmt: skip
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+MISSING_COLOR = "#e5e7eb"
+HIGHLIGHT_COLOR = "#111827"
+
+
+def safe_text(values: Sequence[object] | pl.Series) -> list[str]:
+    """Escape text from data for plotly labels and hover text (plotly interprets a subset of HTML)."""
+    return ["" if v is None else html.escape(str(v), quote=True) for v in values]
+
+
+def house_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": html.escape(title), "x": 0, "xanchor": "left"},
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 40, "r": 20, "t": 60, "b": 40},
+    )
+    return fig
+
+
+def us_tile_map(
+    frame: pl.DataFrame,
+    *,
+    value: str,
+    label: str,
+    title: str,
+    state: str = "state",
+    hover: Mapping[str, str] | None = None,
+    highlight: str | None = None,
+    value_format: str = ",.2f",
+    value_prefix: str = "",
+    colorscale: str = "Blues",
+) -> go.Figure:
+    """A US map with one square per state coloured by ``value``; states without a value are grey.
+
+    ``hover`` maps extra columns to their labels; ``highlight`` outlines one state (the report's own);
+    ``value_format`` is a Python format spec and ``value_prefix`` goes before it (e.g. ``"$"``).
+    """
+    by_state = {row[state]: row for row in frame.iter_rows(named=True)}
+    codes = list(STATE_TILES)
+    x = [STATE_TILES[c][1] for c in codes]
+    y = [-STATE_TILES[c][0] for c in codes]
+    values = [by_state.get(c, {}).get(value) for c in codes]
+    hover = dict(hover or {})
+
+    def hover_for(code: str) -> str:
+        row = by_state.get(code)
+        if row is None or row.get(value) is None:
+            return f"<b>{code}</b><br>{html.escape(label)}: no data"
+        lines = [f"<b>{code}</b>", f"{html.escape(label)}: {value_prefix}{row[value]:{value_format}}"]
+        lines += [f"{html.escape(lab)}: {html.escape(str(row.get(col)))}" for col, lab in hover.items()]
+        return "<br>".join(lines)
+
+    known = [i for i, v in enumerate(values) if v is not None]
+    missing = [i for i, v in enumerate(values) if v is None]
+    fig = go.Figure()
+    marker_line = [3 if codes[i] == highlight else 0.5 for i in known]
+    fig.add_trace(
+        go.Scatter(
+            x=[x[i] for i in known],
+            y=[y[i] for i in known],
+            mode="markers+text",
+            text=[codes[i] for i in known],
+            textfont={"color": "#111827", "size": 11},
+            hovertext=[hover_for(codes[i]) for i in known],
+            hoverinfo="text",
+            marker={
+                "symbol": "square",
+                "size": 38,
+                "color": [values[i] for i in known],
+                "colorscale": colorscale,
+                "showscale": True,
+                "colorbar": {"title": {"text": html.escape(label)}, "thickness": 12},
+                "line": {"color": [HIGHLIGHT_COLOR if codes[i] == highlight else "white" for i in known], "width": marker_line},
+            },
+            name=html.escape(label),
+            showlegend=False,
+        )
+    )
+    if missing:
+        fig.add_trace(
+            go.Scatter(
+                x=[x[i] for i in missing],
+                y=[y[i] for i in missing],
+                mode="markers+text",
+                text=[codes[i] for i in missing],
+                textfont={"color": "#6b7280", "size": 11},
+                hovertext=[hover_for(codes[i]) for i in missing],
+                hoverinfo="text",
+                marker={"symbol": "square", "size": 38, "color": MISSING_COLOR, "line": {"color": "white", "width": 0.5}},
+                name="no data",
+                showlegend=False,
+            )
+        )
+    fig.update_xaxes(visible=False, range=[-0.7, 10.7])
+    fig.update_yaxes(visible=False, range=[-7.7, 0.7], scaleanchor="x")
+    return house_layout(fig, title=title, height=460)
+
+
+_env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+_TABLE = _env.from_string(
+    """<table class="bm-table">
+<thead><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody>
+</table>"""
+)
+
+
+class Table:
+    """A frame shown as a plain, escaped HTML table (in JupyterLab and in reports)."""
+
+    def __init__(self, frame: pl.DataFrame, *, labels: Mapping[str, str] | None = None, formats: Mapping[str, str] | None = None, max_rows: int = 60) -> None:
+        self.frame = frame.head(max_rows)
+        self.labels = dict(labels or {})
+        self.formats = dict(formats or {})
+        self.truncated = frame.height > max_rows
+
+    def _cell(self, column: str, value: object) -> str:
+        if value is None:
+            return "—"
+        fmt = self.formats.get(column)
+        if fmt and isinstance(value, int | float):
+            return format(value, fmt)
+        return str(value)
+
+    def _repr_html_(self) -> str:
+        headers = [self.labels.get(c, c) for c in self.frame.columns]
+        rows = [[self._cell(c, v) for c, v in zip(self.frame.columns, row, strict=True)] for row in self.frame.iter_rows()]
+        note = f"<p class='bm-note'>First {self.frame.height} rows shown.</p>" if self.truncated else ""
+        return _TABLE.render(headers=headers, rows=rows) + note
+
+    def __repr__(self) -> str:  # plain-text fallback (e.g. a terminal)
+        return repr(self.frame)

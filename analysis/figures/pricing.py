@@ -1,0 +1,97 @@
+"""Pricing figures: distributions, group comparisons with confidence intervals, the state map, treatment costs."""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analysis.figures.common import house_layout, safe_text, us_tile_map
+
+ACCENT = "#2563eb"
+CAP_COLOR = "#dc2626"
+
+
+def price_distribution(prices: pl.DataFrame, *, value: str, by: str, label: str, title: str, labels: dict[str, str] | None = None) -> go.Figure:
+    """One box per group of ``by`` (most observations first), showing the spread of ``value``."""
+    labels = labels or {}
+    present = prices.filter(pl.col(value).is_not_null() & pl.col(value).is_finite())
+    order = present.group_by(by).len().sort("len", descending=True)[by].to_list()
+    fig = go.Figure()
+    for group in order:
+        values = present.filter(pl.col(by) == group)[value]
+        name = safe_text([labels.get(group, group)])[0]
+        fig.add_trace(go.Box(y=values.to_list(), name=f"{name} (n={values.len():,})", boxpoints=False, marker_color=ACCENT))
+    fig.update_yaxes(title_text=html.escape(label), rangemode="tozero")
+    fig.update_layout(showlegend=False)
+    return house_layout(fig, title=title)
+
+
+def median_with_ci(stats: pl.DataFrame, *, by: str, label: str, title: str, labels: dict[str, str] | None = None, reference_value: float | None = None, reference_label: str = "national median") -> go.Figure:
+    """Medians per group as dots with their confidence intervals, sorted; a dashed line for a reference value."""
+    labels = labels or {}
+    rows = stats.filter(pl.col("n") > 0).sort("median")
+    names = safe_text([f"{labels.get(g, g)} (n={n:,})" for g, n in rows.select(by, "n").iter_rows()])
+    fig = go.Figure(
+        go.Scatter(
+            x=rows["median"].to_list(),
+            y=names,
+            mode="markers",
+            marker={"size": 10, "color": ACCENT},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (rows["median_ci_high"] - rows["median"]).to_list(),
+                "arrayminus": (rows["median"] - rows["median_ci_low"]).to_list(),
+                "color": "#93c5fd",
+                "thickness": 3,
+            },
+            hovertemplate="%{y}<br>median %{x:$.2f}<extra></extra>",
+        )
+    )
+    if reference_value is not None:
+        fig.add_vline(x=reference_value, line_dash="dash", line_color="#6b7280", annotation_text=html.escape(reference_label))
+    fig.update_xaxes(title_text=html.escape(label), tickprefix="$")
+    return house_layout(fig, title=title, height=max(300, 60 + 28 * rows.height))
+
+
+def state_median_map(index: pl.DataFrame, *, highlight: str | None = None, title: str) -> go.Figure:
+    """Median per-unit price per state on the tile map, with n and the price index in the hover."""
+    return us_tile_map(
+        index,
+        value="median",
+        label="Median $ per Botox-equivalent unit",
+        title=title,
+        hover={"n": "observations", "price_index": "index (US = 100)"},
+        highlight=highlight,
+        value_format=",.2f",
+        value_prefix="$",
+    )
+
+
+def treatment_costs_chart(costs: pl.DataFrame, *, cap_usd: float, title: str) -> go.Figure:
+    """Typical cost per treatment area (bar) with its P10-units-low to P90-units-high range, against the cap."""
+    rows = costs.sort("cost_typical_usd")
+    names = safe_text(rows["label"].to_list())
+    colors = [CAP_COLOR if above else ACCENT for above in rows["typical_above_cap"].to_list()]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["cost_typical_usd"].to_list(),
+            y=names,
+            orientation="h",
+            marker_color=colors,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (rows["cost_high_usd"] - rows["cost_typical_usd"]).to_list(),
+                "arrayminus": (rows["cost_typical_usd"] - rows["cost_low_usd"]).to_list(),
+                "color": "#6b7280",
+            },
+            customdata=rows.select("units_typical", "cost_low_usd", "cost_high_usd").rows(),
+            hovertemplate="%{y}<br>typical %{x:$,.0f} (%{customdata[0]:.0f} units)<br>range %{customdata[1]:$,.0f}–%{customdata[2]:$,.0f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=cap_usd, line_dash="dash", line_color=CAP_COLOR, annotation_text=f"cap ${cap_usd:,.0f}")
+    fig.update_xaxes(title_text="Cost of one treatment (USD)", tickprefix="$")
+    return house_layout(fig, title=title, height=max(320, 60 + 34 * rows.height))

@@ -1,0 +1,59 @@
+"""Small helpers the notebooks share: parameter checks, the synthetic-data banner, callouts.
+
+Notebooks also run outside the batch (JupyterLab, plain papermill), where nothing validated their
+parameters first, so each notebook checks its own with these and fails with a message that lists
+the valid choices.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import polars as pl
+from IPython.display import HTML
+
+from analysis import reference
+
+
+def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``; else raise ValueError listing them."""
+    valid = list(choices)
+    if not isinstance(value, str) or value not in valid:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(valid)}")
+    return value
+
+
+def check_state(state: object) -> str:
+    """``US`` or a 2-letter code of the 50 states + DC (upper-case)."""
+    normalized = state.strip().upper() if isinstance(state, str) else state
+    return check_choice("state", normalized, ["US", *reference.state_codes()])
+
+
+def state_name(state: str) -> str:
+    if state == "US":
+        return "the United States"
+    return reference.states().filter(pl.col("state") == state)["name"].item()
+
+
+def synthetic_banner(*frames: pl.DataFrame, what: str = "data") -> HTML:
+    """A visible banner when any row of ``frames`` is synthetic; an empty output otherwise."""
+    synthetic = sum(int(f["source"].str.contains("(?i)synthetic").sum()) for f in frames if "source" in f.columns)
+    total = sum(f.height for f in frames)
+    if not synthetic:
+        return HTML("")
+    return HTML(
+        '<div class="bm-banner synthetic" role="alert"><strong>Synthetic sample data.</strong> '
+        f"{synthetic:,} of {total:,} rows of the {html.escape(what)} are generated, not observed: "
+        "the numbers show how the analysis works, not what the market charges. "
+        "Bring your own file to analyse real observations.</div>"
+    )
+
+
+def is_synthetic(*frames: pl.DataFrame) -> bool:
+    return any("source" in f.columns and bool(f["source"].str.contains("(?i)synthetic").any()) for f in frames)
+
+
+def callout(text: str, *, kind: str = "note") -> HTML:
+    """A boxed note (``note`` or ``warning``); ``text`` is escaped."""
+    return HTML(f'<div class="bm-callout {html.escape(kind)}">{html.escape(text)}</div>')

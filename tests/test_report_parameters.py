@@ -1,0 +1,192 @@
+"""Parameter validation for batch reports: every mistake is one ParameterError naming the valid choices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis import config, schemas
+from analysis.report.parameters import (
+    FALLBACK_STATES,
+    NOTEBOOKS,
+    PRICE_CAP,
+    PRICES_PATH,
+    STATE,
+    NotebookSpec,
+    Parameter,
+    ParameterError,
+    ReportPaths,
+    build_requests,
+    notebook_parameter_names,
+    parse_assignments,
+    parse_notebooks,
+    parse_states,
+    state_codes,
+)
+
+NOTEBOOK_DIR = Path(__file__).parent / "data" / "notebooks"
+TINY = {"tiny_state": NotebookSpec("tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, PRICE_CAP, PRICES_PATH))}
+
+
+def test_declared_notebooks_and_their_parameters_match_the_contract():
+    assert {name: spec.parameter_names for name, spec in NOTEBOOKS.items()} == {
+        "overview": ("state",),
+        "pricing": ("state", "product", "price_cap", "prices_path"),
+        "providers": ("state", "provider_counts_path"),
+        "training": ("state", "profession"),
+    }
+    assert NOTEBOOKS["pricing"].parameter("product").choices == ("all", *schemas.PRODUCTS)
+    assert NOTEBOOKS["training"].parameter("profession").choices == schemas.PROVIDER_TYPES
+
+
+def test_state_choices_are_us_then_51_codes():
+    assert STATE.choices[0] == "US"
+    assert len(STATE.choices) == 52
+    assert set(STATE.choices[1:]) == set(FALLBACK_STATES)
+
+
+def test_state_codes_read_the_reference_file(tmp_path):
+    path = tmp_path / "states.csv"
+    path.write_text("state,name\nCA,California\ntx,Texas\n")
+    assert state_codes(path) == ("US", "CA", "TX")
+
+
+@pytest.mark.parametrize("content", [None, "code,name\nCA,California\n", "state\nCA\n../../etc\n"])
+def test_state_codes_fall_back_when_the_file_is_missing_or_odd(tmp_path, content):
+    path = tmp_path / "states.csv"
+    if content is not None:
+        path.write_text(content)
+    assert state_codes(path) == ("US", *FALLBACK_STATES)
+
+
+def test_unknown_state_lists_the_valid_choices():
+    with pytest.raises(ParameterError) as excinfo:
+        build_requests(states="CA,XX", notebooks="tiny_state", specs=TINY)
+    message = str(excinfo.value)
+    assert "unknown state 'XX'" in message
+    assert "US, AK, AL" in message and "WY" in message
+
+
+def test_states_are_case_insensitive_and_deduplicated():
+    assert parse_states("ca, TX,ca") == ["CA", "TX"]
+    assert parse_states("all") == list(STATE.choices)
+    assert parse_states("us") == ["US"]
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", True, None, ""])
+def test_bad_price_cap_is_refused(value):
+    with pytest.raises(ParameterError, match=r"price_cap must be a number ≥ 0"):
+        build_requests(states="CA", notebooks="tiny_state", overrides={"price_cap": value}, specs=TINY)
+
+
+def test_price_cap_text_becomes_a_float():
+    (request,) = build_requests(states="CA", notebooks="tiny_state", overrides={"price_cap": "300"}, specs=TINY)
+    assert request.parameters == {"state": "CA", "price_cap": 300.0, "prices_path": None}
+    assert isinstance(request.parameters["price_cap"], float)
+
+
+def test_unknown_parameter_lists_the_valid_ones():
+    with pytest.raises(ParameterError) as excinfo:
+        build_requests(states="CA", notebooks="pricing,training", overrides={"colour": "red"}, check_files=False)
+    assert str(excinfo.value) == (
+        "unknown parameter 'colour' for notebooks pricing, training; "
+        "valid parameters: price_cap, prices_path, product, profession"
+    )
+
+
+def test_parameter_is_applied_only_to_notebooks_that_declare_it():
+    requests = build_requests(states="CA", notebooks="overview,training", overrides={"profession": "DENTIST"}, check_files=False)
+    assert [r.parameters for r in requests] == [{"state": "CA"}, {"state": "CA", "profession": "dentist"}]
+
+
+def test_product_choices_are_listed():
+    with pytest.raises(ParameterError, match=r"unknown product 'botox'; expected one of all, botox_cosmetic, dysport"):
+        build_requests(states="CA", notebooks="pricing", overrides={"product": "botox"}, check_files=False)
+
+
+def test_state_is_set_with_states_not_as_a_parameter():
+    with pytest.raises(ParameterError, match="--states"):
+        build_requests(states="CA", notebooks="tiny_state", overrides={"state": "TX"}, specs=TINY)
+
+
+def test_codes_stay_strings():
+    fips = Parameter("fips", "choice", "06", "a code that looks like a number", choices=("06", "48"))
+    assert fips.coerce("06") == "06"
+    with pytest.raises(ParameterError, match="expected one of 06, 48"):
+        fips.coerce(6)
+
+
+def test_data_path_none_means_the_shipped_default():
+    assert PRICES_PATH.coerce("none") is None
+    assert PRICES_PATH.data_file(None) == config.DEFAULT_PRICES
+
+
+def test_data_path_must_exist(tmp_path):
+    with pytest.raises(ParameterError, match="prices_path: no such file"):
+        PRICES_PATH.coerce(str(tmp_path / "missing.csv"))
+    existing = tmp_path / "prices.csv"
+    existing.write_text("a\n")
+    assert PRICES_PATH.coerce(str(existing)) == str(existing.resolve())
+
+
+def test_directory_is_not_a_data_file(tmp_path):
+    with pytest.raises(ParameterError, match="no such file"):
+        PRICES_PATH.coerce(str(tmp_path))
+
+
+@pytest.mark.parametrize("states", ["../../etc", "CA/../..", ".", "C A"])
+def test_path_traversal_in_states_is_refused(states):
+    with pytest.raises(ParameterError, match="unknown state"):
+        build_requests(states=states, notebooks="tiny_state", specs=TINY)
+
+
+@pytest.mark.parametrize("notebooks", ["../tiny_state", "tiny_state/x", "/etc/passwd", "TINY_STATE"])
+def test_notebook_names_with_paths_are_refused(notebooks):
+    with pytest.raises(ParameterError, match="unknown notebook"):
+        parse_notebooks(notebooks, specs=TINY)
+
+
+def test_output_paths_only_from_valid_codes_and_names(tmp_path):
+    paths = ReportPaths(tmp_path, "CA", "pricing")
+    assert paths.html == tmp_path / "CA" / "pricing.html"
+    assert paths.executed == tmp_path / "executed" / "CA" / "pricing.ipynb"
+    assert paths.summary == tmp_path / "executed" / "CA" / "pricing.summary.json"
+    for state, notebook in [("..", "pricing"), ("CA", "../x"), ("ca", "pricing"), ("CA", "a/b")]:
+        with pytest.raises(ParameterError, match="refusing output path"):
+            ReportPaths(tmp_path, state, notebook)
+
+
+def test_notebook_spec_names_cannot_hold_paths():
+    with pytest.raises(ValueError, match="must match"):
+        NotebookSpec("../evil", Path("x.ipynb"), (STATE,))
+
+
+def test_assignments_must_be_name_equals_value():
+    assert parse_assignments(["price_cap=300", "prices_path="]) == {"price_cap": "300", "prices_path": ""}
+    with pytest.raises(ParameterError, match="expected PARAMETER=VALUE, got 'price_cap'"):
+        parse_assignments(["price_cap"])
+
+
+def test_parameters_cell_is_read_without_running_it():
+    assert notebook_parameter_names(NOTEBOOK_DIR / "tiny_state.ipynb") == ["state", "price_cap", "prices_path"]
+
+
+def test_notebook_must_assign_every_declared_parameter():
+    spec = {"tiny_fail": NotebookSpec("tiny_fail", NOTEBOOK_DIR / "tiny_fail.ipynb", (STATE, PRICE_CAP))}
+    with pytest.raises(ParameterError, match="does not assign price_cap"):
+        build_requests(states="CA", notebooks="tiny_fail", specs=spec)
+
+
+def test_missing_notebook_file_is_reported():
+    spec = {"ghost": NotebookSpec("ghost", NOTEBOOK_DIR / "ghost.ipynb", (STATE,))}
+    with pytest.raises(ParameterError, match="notebook 'ghost' not found"):
+        build_requests(states="CA", notebooks="ghost", specs=spec)
+
+
+def test_requests_carry_the_data_files_they_read(tmp_path):
+    prices = tmp_path / "p.csv"
+    prices.write_text("x\n")
+    (request,) = build_requests(states="TX", notebooks="tiny_state", overrides={"prices_path": str(prices)}, specs=TINY)
+    assert request.data_files == (("prices_path", prices.resolve()),)
+    assert request.paths(tmp_path).html == tmp_path / "TX" / "tiny_state.html"

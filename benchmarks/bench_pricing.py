@@ -1,0 +1,150 @@
+"""Grouped price statistics on 10 million rows: the polars pipeline vs the same computation in pandas.
+
+Both read the same Parquet file of synthetic, already-parsed observations, join the unit conversions,
+compute the price per Botox-equivalent unit and then, per (state, provider_type, product,
+pricing_model): count, mean, median, P10, P90. Each runs in a fresh subprocess so its peak memory
+(ru_maxrss) is its own. The results are compared before the timings count.
+Targets: polars at least 5x faster, and at most half pandas' peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORK = Path(__file__).resolve().parent / "_work"
+ROWS = 10_000_000
+KEYS = ["state", "provider_type", "product", "pricing_model"]
+
+POLARS = r"""
+import json, sys, time
+import polars as pl
+path, conv = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+factors = pl.scan_parquet(conv)
+ppu = pl.col("price_usd") / pl.col("factor")
+v = pl.col("ppu")
+out = (
+    pl.scan_parquet(path)
+    .join(factors, on="product", how="inner")
+    .filter(pl.col("pricing_model") == "per_unit")
+    .with_columns(ppu.alias("ppu"))
+    .group_by(KEYS)
+    .agg(pl.len().alias("n"), v.mean().alias("mean"), v.median().alias("median"),
+         v.quantile(0.1, interpolation="linear").alias("p10"), v.quantile(0.9, interpolation="linear").alias("p90"))
+    .collect()
+)
+elapsed = time.perf_counter() - start
+out.with_columns(pl.col(c).cast(pl.String) for c in KEYS).sort(KEYS).write_parquet(sys.argv[3])
+print(json.dumps({"seconds": elapsed, "peak_mb": PEAK(), "groups": out.height}))
+"""
+
+PANDAS = r"""
+import json, sys, time
+import pandas as pd
+path, conv = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+df = pd.read_parquet(path)
+df = df.merge(pd.read_parquet(conv), on="product", how="inner")
+df = df[df["pricing_model"] == "per_unit"]
+df["ppu"] = df["price_usd"] / df["factor"]
+grouped = df.groupby(KEYS, observed=True)["ppu"]
+out = grouped.agg(["count", "mean", "median"]).rename(columns={"count": "n"})
+quantiles = grouped.quantile([0.1, 0.9]).unstack()
+quantiles.columns = ["p10", "p90"]
+out = out.join(quantiles).reset_index()
+elapsed = time.perf_counter() - start
+for c in KEYS:
+    out[c] = out[c].astype(str)
+out.sort_values(KEYS).to_parquet(sys.argv[3], index=False)
+print(json.dumps({"seconds": elapsed, "peak_mb": PEAK(), "groups": len(out)}))
+"""
+
+
+# Peak resident memory of this process alone: VmHWM belongs to the address space that exec created,
+# while ru_maxrss would carry over the (large) high-water mark of the benchmark process that forked it.
+PEAK_CODE = """
+def PEAK():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+
+
+def make_data(rows: int = ROWS) -> tuple[Path, Path]:
+    """Cache a Parquet of ``rows`` parsed synthetic observations (categorical keys) and the conversions."""
+    import polars as pl
+
+    from analysis import reference, sample
+    from analysis.normalize import parse_price
+
+    WORK.mkdir(exist_ok=True)
+    path, conv = WORK / f"prices_{rows}.parquet", WORK / "conversions.parquet"
+    if not path.exists():
+        batches = []
+        for i, start in enumerate(range(0, rows, 1_000_000)):
+            frame = sample.synthetic_prices(min(1_000_000, rows - start), seed=1000 + i)
+            batches.append(
+                frame.select(
+                    # as the loader does: a blank provider type is "unknown" (pandas would drop null keys)
+                    *[pl.col(c).fill_null("unknown").cast(pl.Categorical) for c in KEYS],
+                    parse_price(pl.col("price_usd")).struct.field("price_usd").alias("price_usd"),
+                ).drop_nulls("price_usd")
+            )
+        tmp = path.with_suffix(".tmp")
+        pl.concat(batches).write_parquet(tmp)
+        tmp.replace(path)
+    reference.unit_conversions().select(
+        pl.col("product").cast(pl.Categorical), pl.col("botox_units_per_product_unit_mid").alias("factor")
+    ).write_parquet(conv)
+    return path, conv
+
+
+def _measure(code: str, path: Path, conv: Path, out: Path) -> dict:
+    script = f"KEYS = {KEYS!r}\n{PEAK_CODE}\n" + code
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(conv), str(out)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _same_results(a: Path, b: Path) -> bool:
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    left = pl.read_parquet(a).with_columns(pl.col("n").cast(pl.Int64))
+    right = pl.read_parquet(b).with_columns(pl.col("n").cast(pl.Int64)).select(left.columns)
+    try:
+        assert_frame_equal(left, right, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+    except AssertionError:
+        return False
+    return True
+
+
+def run(rows: int = ROWS) -> list[dict]:
+    start = time.perf_counter()
+    path, conv = make_data(rows)
+    prepare = time.perf_counter() - start
+    polars_out, pandas_out = WORK / "stats_polars.parquet", WORK / "stats_pandas.parquet"
+    pol = _measure(POLARS, path, conv, polars_out)
+    pdn = _measure(PANDAS, path, conv, pandas_out)
+    same = _same_results(polars_out, pandas_out)
+    speedup = pdn["seconds"] / pol["seconds"]
+    memory_ratio = pol["peak_mb"] / pdn["peak_mb"]
+    b = f"grouped price stats, {rows:,} rows"
+    return [
+        {"benchmark": b, "variant": "data", "metric": "prepare/cached data (s)", "value": prepare, "target": None, "ok": None},
+        {"benchmark": b, "variant": "polars", "metric": "wall (s)", "value": pol["seconds"], "target": None, "ok": None},
+        {"benchmark": b, "variant": "pandas", "metric": "wall (s)", "value": pdn["seconds"], "target": None, "ok": None},
+        {"benchmark": b, "variant": "polars", "metric": "peak RSS (MB)", "value": pol["peak_mb"], "target": None, "ok": None},
+        {"benchmark": b, "variant": "pandas", "metric": "peak RSS (MB)", "value": pdn["peak_mb"], "target": None, "ok": None},
+        {"benchmark": b, "variant": "polars vs pandas", "metric": "same results", "value": same, "target": "True", "ok": same},
+        {"benchmark": b, "variant": "polars vs pandas", "metric": "speed-up (x)", "value": speedup, "target": ">= 5", "ok": speedup >= 5},
+        {"benchmark": b, "variant": "polars vs pandas", "metric": "memory ratio", "value": memory_ratio, "target": "<= 0.5", "ok": memory_ratio <= 0.5},
+    ]
+
+
+if __name__ == "__main__":
+    for row in run(int(sys.argv[1]) if len(sys.argv) > 1 else ROWS):
+        print(row)

@@ -1,0 +1,165 @@
+"""Pricing analysis on tiny literal frames with hand-computed expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from analysis import pricing
+
+CONVERSIONS = pl.DataFrame({"product": ["botox_cosmetic", "dysport"], "botox_units_per_product_unit_mid": [1.0, 0.4]})
+UNITS_PER_AREA = pl.DataFrame(
+    {
+        "area": ["glabella", "forehead", "glabella"],
+        "label": ["Glabellar lines", "Forehead lines", "Glabellar lines"],
+        "units_low": [20.0, 10.0, 15.0],
+        "units_high": [20.0, 20.0, 25.0],
+        "units_typical": [20.0, 15.0, 20.0],
+        "default": [True, True, False],
+    }
+)
+
+
+def quotes(**columns: list) -> pl.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {
+        "state": ["TX"] * n,
+        "provider_type": ["physician"] * n,
+        "product": ["botox_cosmetic"] * n,
+        "pricing_model": ["per_unit"] * n,
+        "units": [None] * n,
+        "treatment_area": [None] * n,
+        "source": ["https://example.com"] * n,
+    }
+    base.update(columns)
+    return pl.DataFrame(base, schema_overrides={"units": pl.Float64, "treatment_area": pl.String})
+
+
+def test_dysport_per_unit_price_is_divided_by_its_botox_factor():
+    out = pricing.add_botox_equivalent_price(quotes(product=["dysport"], price_usd=[5.0]), CONVERSIONS).collect()
+    assert out["price_per_botox_unit_usd"][0] == pytest.approx(12.5)  # $5 / 0.4 Botox units per Dysport unit
+
+
+def test_session_with_units_gives_a_per_unit_price():
+    frame = quotes(pricing_model=["per_session"], price_usd=[300.0], units=[25.0])
+    assert pricing.add_botox_equivalent_price(frame, CONVERSIONS).collect()["price_per_botox_unit_usd"][0] == pytest.approx(12.0)
+
+
+def test_unknown_product_gets_no_per_unit_price():
+    out = pricing.add_botox_equivalent_price(quotes(product=["unknown"], price_usd=[12.0]), CONVERSIONS).collect()
+    assert out["price_per_botox_unit_usd"][0] is None
+
+
+def test_area_price_from_per_unit_uses_the_default_units_row():
+    frame = pricing.add_botox_equivalent_price(quotes(price_usd=[12.0]), CONVERSIONS)
+    areas = pricing.estimate_area_prices(frame, UNITS_PER_AREA).collect().sort("area")
+    assert areas["area"].to_list() == ["forehead", "glabella"]
+    assert areas["area_price_usd"].to_list() == pytest.approx([180.0, 240.0])  # 15 and 20 units x $12
+
+
+def test_quoted_area_price_is_kept_for_each_listed_area():
+    frame = pricing.add_botox_equivalent_price(
+        quotes(pricing_model=["per_area"], price_usd=[250.0], treatment_area=["Glabella; forehead"]), CONVERSIONS
+    )
+    areas = pricing.estimate_area_prices(frame, UNITS_PER_AREA).collect()
+    assert sorted(areas["area"].to_list()) == ["forehead", "glabella"] and set(areas["basis"]) == {"quoted"}
+
+
+def test_cap_flags_but_keeps_rows_above_it():
+    frame = quotes(pricing_model=["per_area", "per_area", "per_unit"], price_usd=[400.0, 650.0, 12.0])
+    flagged = pricing.flag_above_cap(frame, 500).collect()
+    assert flagged.height == 3
+    assert flagged["above_cap"].to_list() == [False, True, None]  # a bare per-unit quote has no treatment price
+    share = pricing.share_above_cap(flagged).collect().row(0, named=True)
+    assert (share["n_with_treatment_price"], share["n_above_cap"], share["share_above_cap"]) == (2, 1, 0.5)
+
+
+def test_cap_of_zero_flags_every_priced_treatment():
+    flagged = pricing.flag_above_cap(quotes(pricing_model=["per_area"], price_usd=[1.0]), 0).collect()
+    assert flagged["above_cap"].to_list() == [True]
+
+
+@pytest.mark.parametrize("cap", [-1, float("nan"), float("inf"), "abc", None])
+def test_invalid_price_cap_is_a_clear_error(cap):
+    with pytest.raises(ValueError, match="price_cap must be a"):
+        pricing.check_price_cap(cap)
+
+
+def test_price_stats_match_hand_computed_values():
+    frame = quotes(price_usd=[10.0, 11.0, 12.0, 13.0, 100.0], state=["TX", "TX", "TX", "CA", "CA"])
+    priced = pricing.add_botox_equivalent_price(frame, CONVERSIONS)
+    stats = pricing.price_stats(priced, by=["state"]).collect()
+    tx = stats.filter(pl.col("state") == "TX").row(0, named=True)
+    assert (tx["n"], tx["median"], tx["mean"]) == (3, 11.0, 11.0)
+    assert tx["p10"] == pytest.approx(10.2)  # linear: 10 + 0.2 * (11 - 10)
+    assert tx["q3"] == pytest.approx(11.5)
+    ca = stats.filter(pl.col("state") == "CA").row(0, named=True)
+    assert (ca["n"], ca["median"], ca["mean"]) == (2, 56.5, 56.5)
+
+
+def test_price_stats_rejects_an_unknown_grouping_column():
+    with pytest.raises(ValueError, match="cannot group by colour"):
+        pricing.price_stats(quotes(price_usd=[1.0]), by=["colour"], value="price_usd")
+
+
+def test_median_ci_ranks_bracket_the_median():
+    lo, hi = pricing.median_ci_ranks(101)
+    assert lo < 50 < hi and (lo, hi) == (100 - hi, 100 - lo)  # symmetric around the middle rank
+
+
+def test_exact_bootstrap_ci_agrees_with_brute_force_resampling():
+    rng = np.random.default_rng(7)
+    values = np.sort(rng.lognormal(2.5, 0.3, size=41))
+    lo, hi = pricing.median_ci_ranks(values.size)
+    resampled = np.sort(rng.choice(values, size=(20_000, values.size), replace=True), axis=1)[:, (values.size + 1) // 2 - 1]
+    brute_lo, brute_hi = np.quantile(resampled, [0.025, 0.975], method="inverted_cdf")
+    assert values[lo] == pytest.approx(brute_lo, rel=0.02) and values[hi] == pytest.approx(brute_hi, rel=0.02)
+
+
+def test_single_observation_ci_is_the_observation():
+    stats = pricing.price_stats(quotes(price_usd=[9.0]), value="price_usd").collect().row(0, named=True)
+    assert stats["median_ci_low"] == stats["median_ci_high"] == 9.0
+
+
+def test_no_observations_give_one_row_with_n_zero():
+    stats = pricing.price_stats(quotes(price_usd=[9.0]).clear(), value="price_usd").collect()
+    assert stats.height == 1 and stats["n"][0] == 0 and stats["median"][0] is None
+
+
+def test_price_index_is_100_at_the_national_median():
+    frame = quotes(price_usd=[10.0, 10.0, 20.0, 20.0, 15.0], state=["TX", "TX", "CA", "CA", "NY"])
+    index = pricing.price_index(frame, value="price_usd").collect().sort("state")
+    assert index["price_index"].to_list() == pytest.approx([20 / 15 * 100, 100.0, 10 / 15 * 100])
+
+
+def test_outlier_flag_marks_only_the_wild_quote():
+    frame = quotes(price_usd=[10.0, 11.0, 12.0, 11.5, 10.5, 250.0])
+    flagged = pricing.flag_outliers(frame).collect()
+    assert flagged["outlier"].to_list() == [False, False, False, False, False, True]
+
+
+def test_compare_medians_says_within_noise_when_intervals_overlap():
+    stats = pl.DataFrame({"g": ["a", "b"], "median": [10.0, 11.0], "median_ci_low": [9.0, 10.5], "median_ci_high": [11.0, 12.0], "n": [5, 5]})
+    assert pricing.compare_medians(stats, key="g", a="b", b="a")["within_noise"] is True
+    apart = stats.with_columns(pl.Series("median_ci_low", [9.0, 11.5]))
+    assert pricing.compare_medians(apart, key="g", a="b", b="a")["within_noise"] is False
+
+
+def test_compare_medians_names_a_missing_group():
+    stats = pl.DataFrame({"g": ["a"], "median": [1.0], "median_ci_low": [1.0], "median_ci_high": [1.0], "n": [1]})
+    assert "no observations for z" in pricing.compare_medians(stats, key="g", a="a", b="z")["note"]
+
+
+def test_treatment_costs_multiply_typical_units_by_the_median():
+    stats = pl.DataFrame({"median": [12.0], "p10": [10.0], "p90": [15.0]})
+    costs = pricing.treatment_costs(stats, UNITS_PER_AREA, cap_usd=200).sort("area")
+    assert costs["cost_typical_usd"].to_list() == [180.0, 240.0]
+    assert costs["cost_low_usd"].to_list() == [100.0, 200.0] and costs["cost_high_usd"].to_list() == [300.0, 300.0]
+    assert costs["typical_above_cap"].to_list() == [False, True]
+
+
+def test_select_scope_filters_state_and_product():
+    frame = quotes(price_usd=[1.0, 2.0, 3.0], state=["TX", "TX", "CA"], product=["dysport", "botox_cosmetic", "dysport"])
+    assert pricing.select_scope(frame, state="TX", product="dysport").collect()["price_usd"].to_list() == [1.0]
+    assert pricing.select_scope(frame).collect().height == 3

@@ -35,12 +35,22 @@ Decisions
   range checks belong to the schema (``minimum`` / ``maximum``). Huge numbers are kept too.
 * ``parse_price`` gives exactly one of ``price_usd`` / ``problem`` for every row (null input included:
   ``problem = 'blank price'``). When there is a problem, the three price fields are null.
-* When the text contains ``$``, the number after the first ``$`` is the price ("Botox 20 units for
-  $240" → 240); otherwise the first number in the text is.
-* "call for price" (call / contact / inquire / ask / upon request / varies / quote) wins over digits that
-  are not preceded by ``$`` (so a phone number is never read as a price).
+* When the text contains ``$``, the amount after the first ``$`` is the price ("Botox 20 units for
+  $240" → 240; "$12/unit (was $300-$500)" → 12); otherwise the first number in the text is. A range
+  must start at that amount.
+* A minus sign makes a price negative only when glued to the amount read ("-12", "-$12", "$-12"):
+  "Botox - $12" (label dash) and "$12 (-20% off)" (discount) are $12.
+* "call for price" wording (call / contact / inquire / ask / upon request / varies / quote) wins over
+  digits without a ``$`` ("Call (555) 123-4567" is no price, not a 555 price).
 * ``nan`` / ``inf`` / ``infinity`` and overflowing literals (``1e309``) → ``'not finite'``;
-  ``N/A``, ``none``, ``null``, ``-``, ``tbd`` → ``'no price (n/a)'``.
+  ``N/A``, ``none``, ``null``, ``-``, ``tbd`` → ``'no price (n/a)'``; "Free" (no digits) → not a number
+  (write ``$0`` for a free item).
+* ``model_hint`` needs an explicit "per …" / "/…" / "a …" / "each …" ("$12 per unit", "$11.50 / u");
+  "20 units for $240" gives no hint. Package words anywhere give ``package``.
+
+Performance: intermediate results are materialised as fields of a struct (``struct.with_fields`` /
+``pl.field``), because polars does not eliminate common sub-expressions inside ``when/then`` chains;
+embedding the clean-up chain in every branch made ``parse_price`` ~100× slower.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from __future__ import annotations
 import polars as pl
 
 __all__ = [
+    "PRICE_FIELDS",
     "STATE_NAMES",
     "normalize_text",
     "parse_price",

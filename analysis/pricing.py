@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import polars as pl
-from scipy.stats import binom
 
 from analysis.normalize import parse_price  # noqa: F401  (re-exported: the price parser lives with the vocabularies)
 
@@ -180,6 +179,8 @@ def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int]:
     """
     if n < 1:
         raise ValueError("need at least one observation")
+    from scipy.stats import binom  # imported here: scipy.stats costs seconds at kernel start-up
+
     m = (n + 1) // 2  # the lower median is the m-th smallest value
     alpha = (1 - level) / 2
 

@@ -212,8 +212,9 @@ def add_where_offered(courses: Frame, *, state: str | None = None) -> pl.DataFra
     """Add ``where``: how a course can be reached from ``state`` (``None`` or ``"US"``: anywhere).
 
     ``"in person in Austin, TX"`` (sessions in the state), ``"online"``, ``"in person elsewhere: Irvine, CA"``,
-    ``"hybrid; cities not stated"``, ``"cities not stated"`` or ``"format and place not stated"``. Also adds ``in_state`` (a session in the
-    state; with no state: any US session). Other columns are unchanged.
+    ``"hybrid; cities not stated"``, ``"cities not stated"`` or ``"format and place not stated"``. Also
+    adds ``in_state`` (a session in the state; with no state: any US session). Other columns and the row
+    order are unchanged.
     """
     frame = _eager(courses).with_row_index("_id")
     local = state if state not in (None, "US") else None
@@ -239,8 +240,8 @@ def add_where_offered(courses: Frame, *, state: str | None = None) -> pl.DataFra
         .otherwise(pl.lit("cities not stated"))
     )
     return (
-        frame.join(here_text.rename({"course_id": "_id"}), on="_id", how="left")
-        .join(elsewhere_text.rename({"course_id": "_id"}), on="_id", how="left")
+        frame.join(here_text.rename({"course_id": "_id"}), on="_id", how="left", maintain_order="left")
+        .join(elsewhere_text.rename({"course_id": "_id"}), on="_id", how="left", maintain_order="left")
         .with_columns(where.alias("where"), pl.col("_here").is_not_null().alias("in_state"))
         .drop("_id", "_here", "_elsewhere")
     )
@@ -294,6 +295,8 @@ def _caveat(may_inject: pl.Expr, supervision: pl.Expr) -> pl.Expr:
     return (
         pl.when(may_inject == "no")
         .then(pl.lit(CAVEAT_MAY_NOT_PRACTISE))
+        .when((may_inject == "conditional") & (supervision == "independent"))
+        .then(pl.lit("conditional: no supervision required, but conditions apply (see the rule's notes)"))
         .when(may_inject == "conditional")
         .then(pl.format("conditional: supervision — {}", text))
         .when((may_inject == "yes") & (supervision == "independent"))
@@ -340,7 +343,7 @@ def practice_caveats(courses: Frame, rules: Frame, state: str, profession: str) 
     )
     frame = _eager(courses)
     if rule.height:
-        joined = frame.join(rule, how="cross")
+        joined = frame.join(rule, how="cross", maintain_order="left_right")
     else:
         joined = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in rule.columns)
     return joined.with_columns(_caveat(pl.col("may_inject"), pl.col("supervision")).alias("caveat"))
@@ -361,6 +364,26 @@ def practice_by_state(rules: Frame, profession: str) -> pl.DataFrame:
         .agg(pl.len().cast(pl.Int64).alias("states"), pl.col("state").sort().str.join(", ").alias("codes"))
         .sort(pl.col("may_inject").replace_strict(order, default=9, return_dtype=pl.Int64))
     )
+
+
+def can_practise(rules: Frame, state: str, profession: str) -> bool:
+    """False only when the rules say ``profession`` may not inject in ``state`` (for ``"US"``: in any state).
+
+    ``yes``, ``conditional``, ``unknown`` and a missing rule all count as "not ruled out".
+    """
+    check_profession(profession)
+    mine = _eager(rules).filter(pl.col("provider_type") == profession)
+    if state != "US":
+        mine = mine.filter(pl.col("state") == state)
+    return mine.is_empty() or bool((mine["may_inject"] != "no").any())
+
+
+def count_in_person(courses: Frame, *, state: str | None = None) -> int:
+    """Courses with a session in a city of ``state`` (``None`` or ``"US"``: in any US state)."""
+    sessions = parse_locations(courses).filter(pl.col("state").is_not_null())
+    if state not in (None, "US"):
+        sessions = sessions.filter(pl.col("state") == state)
+    return sessions["course_id"].n_unique()
 
 
 # --- cost -----------------------------------------------------------------------------------------

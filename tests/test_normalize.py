@@ -1,9 +1,10 @@
 """Tests for analysis.normalize: messy scraped text → the toolkit's vocabularies.
 
-Throughput (not a timed test; run ``python tests/test_normalize.py``): on this 2-core machine, lazy
-``select`` of each builder over 1,000,000 mixed scraped price strings took, best of 3:
-parse_price ≈ 1.3 s, provider_type ≈ 0.6 s, pricing_model ≈ 0.45 s, product ≈ 0.2 s,
-state_code ≈ 0.2 s (≈ 13 s of parse_price for 10 million rows).
+Throughput (not a timed test; run ``python tests/test_normalize.py [n_rows]``): 1,000,000 mixed
+scraped price strings, lazy ``select``, 2-core machine shared with other jobs (load average 6-9):
+parse_price 2.2 s CPU single-threaded (POLARS_MAX_THREADS=1), 2.4-5 s wall with both cores under that
+load, ≈1.3 s wall when the machine was quieter; provider_type ≈ 1.1 s CPU, pricing_model ≈ 0.6 s,
+product ≈ 0.4 s, state_code ≈ 0.4 s (CPU, single-threaded, per 1M rows).
 """
 
 from __future__ import annotations
@@ -390,6 +391,19 @@ def test_negative_dollar_amount_is_a_problem():
 
 def test_dash_between_label_and_price_is_not_a_minus_sign():
     assert _price("Botox - $12/unit")["price_usd"] == 12.0
+
+
+def test_a_discount_in_parentheses_is_not_a_negative_price():
+    assert _price("$12/unit (-20% off)")["price_usd"] == 12.0
+
+
+def test_the_first_dollar_amount_wins_over_a_later_range():
+    got = _price("$12/unit (was $300-$500)")
+    assert (got["price_low_usd"], got["price_high_usd"]) == (12.0, 12.0)
+
+
+def test_a_range_must_start_at_the_first_number():
+    assert _price("(555) 123-4567")["price_high_usd"] == 555.0
 
 
 def test_euro_sign_is_a_non_usd_currency():

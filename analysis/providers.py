@@ -34,6 +34,7 @@ few hundred rows, so each function collects once, at its end.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -44,15 +45,22 @@ __all__ = [
     "NATIONAL",
     "RULE_CLASSES",
     "SUPERVISED_LEVELS",
-    "check_state",
+    "burden_row",
+    "count_notes",
+    "count_sources",
+    "describe_burden",
+    "describe_groups",
+    "describe_pool",
     "eligibility_matrix",
     "eligible_pool",
+    "headline_numbers",
     "national_burden",
     "national_pool",
     "nurse_or_aesthetician_states",
     "pool_by_type",
     "pool_row",
     "pool_shares",
+    "rule_class",
     "rule_sources",
     "split_sources",
     "state_summary",
@@ -82,15 +90,25 @@ SUPERVISION_PHRASES: dict[str, str] = {
     "unknown": "the source states no supervision level",
 }
 PURCHASE_PHRASES: dict[str, str] = {
-    "yes": "may buy the product on their own account",
-    "conditional": "may buy it only under conditions (prescriptive authority, a collaborative agreement or dental scope)",
-    "no": "may not buy it on their own account (it is ordered by a prescriber or medical director)",
-    "unknown": "unknown whether they may buy it",
+    "yes": "{who} may buy the product on their own account",
+    "conditional": "{who} may buy it only under conditions (prescriptive authority, a collaborative agreement or dental scope)",
+    "no": "{who} may not buy it on their own account (it is ordered by a prescriber or medical director)",
+    "unknown": "Whether {who} may buy it is unknown",
 }
 RELIABILITY_PHRASES: dict[str, str] = {
     "high": "a statute, rule or board text (high)",
     "med": "a health-law firm or trade association (med)",
     "low": "vendor, aggregator or national-summary pages (low)",
+}
+PROSE_LABELS: dict[str, str] = {  # plural, sentence-case names for narration
+    "physician": "physicians (MD/DO)",
+    "physician_assistant": "physician assistants",
+    "nurse_practitioner": "nurse practitioners",
+    "registered_nurse": "registered nurses",
+    "licensed_practical_nurse": "LPNs/LVNs",
+    "dentist": "dentists",
+    "aesthetician": "aestheticians",
+    "medical_assistant": "medical assistants",
 }
 
 
@@ -99,7 +117,12 @@ def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _label(provider_type: str) -> str:
-    return PROVIDER_TYPE_LABELS.get(provider_type, provider_type)
+    """The plural prose name of a provider type (``registered nurses``)."""
+    return PROSE_LABELS.get(provider_type, PROVIDER_TYPE_LABELS.get(provider_type, provider_type))
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _join_words(items: Sequence[str]) -> str:
@@ -107,27 +130,6 @@ def _join_words(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def check_state(state: object, codes: Sequence[str]) -> str:
-    """The canonical code for ``state`` (``"US"`` or a state/DC code), else a clear ``ValueError``.
-
-    Parameters
-    ----------
-    state
-        The notebook parameter as given (any case, surrounding spaces allowed).
-    codes
-        The valid state codes (e.g. ``reference.state_codes()``); ``"US"`` is always valid.
-
-    Examples
-    --------
-    >>> check_state(" tx ", ["TX", "CA"])
-    'TX'
-    """
-    valid = [NATIONAL, *sorted(c for c in codes if c != NATIONAL)]
-    if isinstance(state, str) and state.strip().upper() in valid:
-        return state.strip().upper()
-    raise ValueError(f"unknown state {state!r}; expected one of {', '.join(valid)}")
 
 
 def rule_class() -> pl.Expr:
@@ -155,7 +157,7 @@ def eligibility_matrix(
     rules: pl.DataFrame | pl.LazyFrame,
     *,
     states: Sequence[str] | None = None,
-    provider_types: Sequence[str] = PROVIDER_TYPES,
+    provider_types: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """The full state × provider-type grid of the rules, with each cell's rule class.
 
@@ -167,7 +169,8 @@ def eligibility_matrix(
     states
         The grid's states; default: the states present in ``rules``.
     provider_types
-        The grid's provider types; default: all of :data:`analysis.schemas.PROVIDER_TYPES`.
+        The grid's provider types; default: the types present in ``rules`` (in the order of
+        :data:`analysis.schemas.PROVIDER_TYPES`). The shipped rules have all eight.
 
     Returns
     -------
@@ -191,6 +194,9 @@ def eligibility_matrix(
     lf = lf.with_columns(pl.lit(None, pl.String).alias(c) for c in _RULE_COLUMNS if c not in present)
     if states is None:
         states = lf.select(pl.col("state").unique()).collect()["state"].to_list()
+    if provider_types is None:
+        present = set(lf.select(pl.col("provider_type").unique()).collect()["provider_type"].to_list())
+        provider_types = [t for t in PROVIDER_TYPES if t in present] + sorted(present - set(PROVIDER_TYPES))
     order = {t: i for i, t in enumerate(provider_types)}
     grid = pl.LazyFrame(
         [(s, t) for s in sorted(set(states)) for t in provider_types],
@@ -263,14 +269,20 @@ def pool_by_type(
     )
 
 
+def _people(condition: pl.Expr) -> pl.Expr:
+    """Aggregation: the counted people in the cells matching ``condition``.
+
+    0 when no cell matches (a true zero); null when cells match but none of them has a count
+    (unknown, never zero). With some counted, it is the sum of those (a lower bound).
+    """
+    n_cells = condition.sum()
+    n_counted = (condition & pl.col("count").is_not_null()).sum()
+    return pl.when((n_cells > 0) & (n_counted == 0)).then(pl.lit(None, pl.Int64)).otherwise(pl.col("count").filter(condition).sum())
+
+
 def _class_total(cls: str | Sequence[str]) -> pl.Expr:
-    """Aggregation: the people in ``cls``; null when the class has types but none of them is counted."""
-    classes = [cls] if isinstance(cls, str) else list(cls)
-    in_cls = pl.col("rule_class").is_in(classes)
-    n_types = in_cls.sum()
-    n_counted = (in_cls & pl.col("count").is_not_null()).sum()
-    total = pl.col("count").filter(in_cls).sum()
-    return pl.when((n_types > 0) & (n_counted == 0)).then(pl.lit(None, pl.Int64)).otherwise(total)
+    """Aggregation: the people in rule class(es) ``cls`` (see :func:`_people`)."""
+    return _people(pl.col("rule_class").is_in([cls] if isinstance(cls, str) else list(cls)))
 
 
 def _types_where(condition: pl.Expr) -> pl.Expr:
@@ -347,7 +359,10 @@ def eligible_pool(
         _types_where(pl.col("rule_class") == "unknown_rule").alias("unknown_rule_types"),
         _types_where(eligible & pl.col("count").is_null()).alias("uncounted_eligible_types"),
     )
-    per_100k = lambda col: (pl.col(col) * 100_000 / pl.col("population_2020")).alias(f"{col}_per_100k")  # noqa: E731
+
+    def per_100k(col: str) -> pl.Expr:
+        return (pl.col(col) * 100_000 / pl.col("population_2020")).alias(f"{col}_per_100k")
+
     out = (
         st.join(per_state, on="state", how="left")
         .with_columns(pl.col("uncounted_eligible_types").list.len().eq(0).alias("pool_complete"))
@@ -386,11 +401,14 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     rate_cols = [c for c in (*ELIGIBLE_CLASSES, "eligible_pool", "weighted_pool") if c in names]
 
     def total(col: str) -> pl.Expr:
-        return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum()).otherwise(None).alias(col)
+        # null when the only states with people in this class are states where it is unknown
+        unknown_only = pl.col(col).is_null().any() & (pl.col(col).fill_null(0) == 0).all()
+        return pl.when(unknown_only).then(None).otherwise(pl.col(col).sum()).alias(col)
 
     def rate(col: str) -> pl.Expr:
         known_pop = pl.col("population_2020").filter(pl.col(col).is_not_null()).sum()
-        return (pl.col(col).sum() * 100_000 / known_pop).alias(f"{col}_per_100k")
+        unknown_only = pl.col(col).is_null().any() & (pl.col(col).fill_null(0) == 0).all()
+        return pl.when(unknown_only | (known_pop == 0)).then(None).otherwise(pl.col(col).sum() * 100_000 / known_pop).alias(f"{col}_per_100k")
 
     return (
         lf.select(
@@ -501,7 +519,7 @@ def nurse_or_aesthetician_states(rules: pl.DataFrame | pl.LazyFrame) -> pl.DataF
         matrix.group_by("state")
         .agg(
             _types_where(allowed).alias("delegates_may_inject"),
-            _types_where(pl.col("eligible") == False).alias("delegates_may_not"),  # noqa: E712
+            _types_where(pl.col("eligible").not_()).alias("delegates_may_not"),
             _types_where(pl.col("eligible").is_null()).alias("delegates_unknown"),
             (allowed & nurse_aesth).any().alias("__nurse"),
             allowed.any().alias("__any"),
@@ -559,16 +577,11 @@ def supervision_burden(
     supervised = pl.col("rule_class") == "supervised"
     is_sup = pl.col("provider_type").is_in(list(supervisors))
 
-    def total(condition: pl.Expr) -> pl.Expr:
-        n_types = condition.sum()
-        n_counted = (condition & pl.col("count").is_not_null()).sum()
-        return pl.when((n_types > 0) & (n_counted == 0)).then(pl.lit(None, pl.Int64)).otherwise(pl.col("count").filter(condition).sum())
-
     return (
         cells.group_by("state")
         .agg(
-            total(supervised).alias("supervised"),
-            *(total(supervised & (pl.col("supervision") == lvl)).alias(lvl) for lvl in SUPERVISED_LEVELS),
+            _people(supervised).alias("supervised"),
+            *(_people(supervised & (pl.col("supervision") == lvl)).alias(lvl) for lvl in SUPERVISED_LEVELS),
             pl.when((is_sup & pl.col("count").is_not_null()).any()).then(pl.col("count").filter(is_sup).sum()).otherwise(None).alias("supervisors"),
             _types_where(supervised & pl.col("count").is_null()).alias("uncounted_supervised_types"),
         )
@@ -662,7 +675,7 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
             [_label(r["provider_type"]) + (" (conditions apply; see the notes)" if cond and r["may_inject"] == "conditional" else "") for r in items]
         )
 
-    eligible = [r for c in ELIGIBLE_CLASSES for r in by_class[c]]
+    eligible = [r for r in rows if r["rule_class"] in ELIGIBLE_CLASSES]
     sentences.append(
         (
             "who_may_inject",
@@ -697,16 +710,19 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
     )
     sup_rows = by_class["supervised"] + by_class["conditional"]
     if sup_rows:
-        parts = [f"{_label(r['provider_type'])}: {SUPERVISION_PHRASES.get(r['supervision'], r['supervision'])}" for r in sup_rows]
+        levels = list(dict.fromkeys(r["supervision"] for r in sup_rows))
+        parts = [
+            f"{names([r for r in sup_rows if r['supervision'] == lvl])}: {SUPERVISION_PHRASES.get(lvl, lvl)}" for lvl in levels
+        ]
         sentences.append(("who_must_supervise", "Who must supervise — " + "; ".join(parts) + ".", src(sup_rows)))
     else:
         sentences.append(("who_must_supervise", "No provider type that may inject here needs a supervising physician.", []))
-    for value in ("yes", "conditional", "no", "unknown"):
+    for value in PURCHASE_PHRASES:
         items = [r for r in rows if r["may_purchase"] == value]
         if items:
-            sentences.append(("who_may_buy", f"{names(items)}: {PURCHASE_PHRASES[value]}.", src(items)))
+            sentences.append(("who_may_buy", _cap(PURCHASE_PHRASES[value].format(who=names(items))) + ".", src(items)))
     rel = {v: sum(1 for r in rows if r["reliability"] == v) for v in RELIABILITY_PHRASES}
-    rel_text = _join_words([f"{n} on {RELIABILITY_PHRASES[v]}" for v, n in rel.items() if n])
+    rel_text = _join_words([f"{n} rest{'s' if n == 1 else ''} on {RELIABILITY_PHRASES[v]}" for v, n in rel.items() if n])
     if rel_text:
         sentences.append(("source_strength", f"Of the {len(rows)} rules, {rel_text}.", []))
     return sentences
@@ -761,7 +777,9 @@ def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, 
     sentences.append(
         (
             "who_must_supervise",
-            "Where a type may inject only under a physician, the states' required level (number of states) — " + "; ".join(sup_parts) + "."
+            "Supervision required where the type may inject (number of states; 'no stated level' means the source names none) — "
+            + "; ".join(sup_parts)
+            + "."
             if sup_parts
             else "No type needs a supervising physician anywhere.",
             [],
@@ -774,7 +792,7 @@ def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, 
     sentences.append(("who_may_buy", "Who may buy the product on their own account (number of states yes / conditional / no / unknown) — " + "; ".join(buy_parts) + ".", []))
     rel = m.group_by("reliability").len()
     rel_n = dict(rel.iter_rows())
-    rel_text = _join_words([f"{rel_n[v]} on {RELIABILITY_PHRASES[v]}" for v in RELIABILITY_PHRASES if rel_n.get(v)])
+    rel_text = _join_words([f"{rel_n[v]} rest{'s' if rel_n[v] == 1 else ''} on {RELIABILITY_PHRASES[v]}" for v in RELIABILITY_PHRASES if rel_n.get(v)])
     if rel_text:
         sentences.append(("source_strength", f"Of the {m.height} rules, {rel_text}.", []))
     return sentences
@@ -823,3 +841,187 @@ def state_summary(
         schema={"topic": pl.String, "text": pl.String, "sources": pl.List(pl.String)},
         orient="row",
     )
+
+
+def count_sources(counts: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataFrame:
+    """Where one state's counts (or all counts, for ``"US"``) come from: ``source, provider_types, rows, as_of``."""
+    lf = _lazy(counts)
+    if state != NATIONAL:
+        lf = lf.filter(pl.col("state") == state)
+    return (
+        lf.group_by("source")
+        .agg(pl.col("provider_type").unique().sort().alias("provider_types"), pl.len().cast(pl.Int64).alias("rows"), pl.col("as_of").max())
+        .sort(["rows", "source"], descending=[True, False])
+        .collect()
+    )
+
+
+# --- narration: sentences built from the frames above (plain text; escape before rendering) ----------
+
+
+def _fmt(value: float | None, spec: str | None = None) -> str:
+    """A number for prose: whole numbers from 100 up, one or two decimals below (small NPPES extracts)."""
+    if value is None:
+        return "unknown"
+    if spec is None:
+        spec = ",.0f" if abs(value) >= 100 or value == 0 else (".1f" if abs(value) >= 1 else ".2f")
+    return format(value, spec)
+
+
+def _labels(types: Sequence[str] | None) -> str:
+    return _join_words([_label(t) for t in types or []])
+
+
+def count_notes(result: Any) -> list[tuple[str, str]]:
+    """Notes on a loaded counts file (an :class:`analysis.io.LoadResult`): ``[(kind, text)]``, kind ``note``/``warning``."""
+    notes: list[tuple[str, str]] = [("note", result.summary() + ".")]
+    if result.n_rejected:
+        first = result.rejects.row(0, named=True)
+        notes.append(
+            ("warning", f"{result.n_rejected:,} rows were rejected and left out; the first, row {first.get('source_row')}: {first.get('reason')}.")
+        )
+    accepted = result.accepted
+    if accepted.is_empty():
+        notes.append(
+            (
+                "warning",
+                f"No provider counts in {result.path.name}: the rules below are complete, but every pool, share and "
+                "supervision ratio is unknown (not zero).",
+            )
+        )
+        return notes
+    missing = [t for t in PROVIDER_TYPES if t not in set(accepted["provider_type"].to_list())]
+    if missing:
+        notes.append(("note", f"No counts at all for {_labels(missing)}: they are shown as unknown, never as zero."))
+    return notes
+
+
+def describe_groups(groups: pl.DataFrame, *, state: str, states: pl.DataFrame) -> str:
+    """Where nurses or aestheticians may inject vs only physicians and APPs (from :func:`nurse_or_aesthetician_states`)."""
+    names = dict(states.select("state", "name").iter_rows())
+    by_group = {g: sorted(frame["state"].to_list()) for (g,), frame in groups.group_by("group")}
+    total = groups.height
+
+    def listed(codes: list[str]) -> str:
+        return _join_words([names.get(c, c) for c in codes])
+
+    if state != NATIONAL:
+        row = groups.filter(pl.col("state") == state).row(0, named=True)
+        name = names.get(state, state)
+        text = {
+            "nurses_or_aestheticians": f"In {name}, besides physicians and APPs, {_labels(row['delegates_may_inject'])} may inject (under the conditions above).",
+            "medical_assistants_only": f"In {name}, no nurse or aesthetician may inject, but {_labels(row['delegates_may_inject'])} may.",
+            "physicians_and_apps_only": f"In {name}, only physicians and advanced practice providers (NPs, PAs) may inject: {_labels(row['delegates_may_not'])} may not.",
+            "unknown": f"In {name}, no nurse, aesthetician or medical assistant is known to be allowed, but the rules for {_labels(row['delegates_unknown'])} are unknown.",
+        }[row["group"]]
+        if row["group"] != "unknown" and row["delegates_unknown"]:
+            text += f" The rules for {_labels(row['delegates_unknown'])} are unknown."
+        return text
+    parts = [
+        f"In {len(by_group.get('nurses_or_aestheticians', []))} of the {total} jurisdictions a registered nurse, LPN or aesthetician may inject."
+    ]
+    only = by_group.get("physicians_and_apps_only", [])
+    if only:
+        parts.append(f"In {len(only)} ({listed(only)}) only physicians and advanced practice providers (NPs, PAs) may; dentists are left aside, as their rules concern dental scope.")
+    if by_group.get("medical_assistants_only"):
+        codes = by_group["medical_assistants_only"]
+        parts.append(f"In {len(codes)} ({listed(codes)}) only medical assistants may, of these delegates.")
+    if by_group.get("unknown"):
+        codes = by_group["unknown"]
+        parts.append(f"In {len(codes)} ({listed(codes)}) no such delegate is known to be allowed and some rules are unknown.")
+    return " ".join(parts)
+
+
+def describe_pool(pool: pl.DataFrame, *, state: str) -> str:
+    """The eligible pool of ``state`` (or the US) in words, with its rank among the states."""
+    row = pool_row(pool, state=state)
+    name = "the United States" if state == NATIONAL else row["name"]
+    if row["eligible_pool"] is None:
+        text = f"For {name} the eligible pool is unknown: none of the types that may inject has a count in this file."
+    else:
+        text = (
+            f"In {name}, {row['eligible_pool']:,} counted people may inject: {_fmt(row['eligible_pool_per_100k'])} per 100,000 residents — "
+            f"{_fmt(row['independent_per_100k'])} per 100k without a supervising physician, {_fmt(row['supervised_per_100k'])} "
+            f"under physician supervision or delegation and {_fmt(row['conditional_per_100k'])} where the source states no supervision level."
+        )
+    if row["uncounted_eligible_types"] and row["eligible_pool"] is not None:
+        where = " in some states" if state == NATIONAL else " here"
+        text += f" {_cap(_labels(row['uncounted_eligible_types']))} may also inject{where} but have no count, so the pool is a lower bound."
+    if row["unknown_rule_types"]:
+        if row["unknown_rule"]:
+            text += f" A further {row['unknown_rule']:,} counted people work under unknown rules ({_labels(row['unknown_rule_types'])}) and are not in the pool."
+        else:
+            text += f" The rules for {_labels(row['unknown_rule_types'])} are unknown; they are not in the pool."
+    known = pool.filter(pl.col("eligible_pool_per_100k").is_not_null()).sort("eligible_pool_per_100k", descending=True)
+    if known.height and row["eligible_pool"] is not None:
+        if state == NATIONAL:
+            hi, lo = known.row(0, named=True), known.row(-1, named=True)
+            text += (
+                f" Across the {known.height} states with counts it ranges from {_fmt(lo['eligible_pool_per_100k'])} per 100k ({lo['name']}) "
+                f"to {_fmt(hi['eligible_pool_per_100k'])} ({hi['name']})."
+            )
+        elif state in known["state"].to_list():
+            rank = known["state"].to_list().index(state) + 1
+            text += f" That ranks {rank} of {known.height} (1 = most per resident)."
+    return text
+
+
+def burden_row(burden: pl.DataFrame | pl.LazyFrame, *, state: str) -> dict[str, object]:
+    """The supervision burden of one state as a dict, or the national aggregate for ``"US"``."""
+    if state == NATIONAL:
+        return national_burden(burden).row(0, named=True)
+    row = _lazy(burden).filter(pl.col("state") == state).collect()
+    if row.is_empty():
+        raise ValueError(f"no supervision-burden row for state {state!r}")
+    return row.row(0, named=True)
+
+
+def describe_burden(row: Mapping[str, Any], *, name: str, synthetic_supervisors: bool = False) -> str:
+    """The supervision burden (a row of :func:`supervision_burden` / :func:`national_burden`) in words."""
+    caveat = (
+        " This is a ratio implied by head counts, not a legal limit on how many people one physician may supervise, "
+        "and not everyone counted injects."
+    )
+    if row["supervised"] == 0 and not row["uncounted_supervised_types"]:
+        return f"In {name} no type needs a supervising physician to inject, so the rules imply no supervision burden."
+    if row["supervised"] is None or row["supervisors"] is None or row["supervised_per_supervisor"] is None:
+        missing = "supervised injectors" if row["supervised"] is None else "physicians"
+        return f"In {name} the supervision burden is unknown: the {missing} are not counted in this file."
+    levels = _join_words([f"{row[lvl]:,} {lvl.replace('_', ' ')}" for lvl in SUPERVISED_LEVELS if row.get(lvl)])
+    text = (
+        f"In {name} the rules put {row['supervised']:,} counted people under physician supervision or delegation ({levels}) "
+        f"against {row['supervisors']:,} physicians: {row['supervised_per_supervisor']:.1f} supervised injectors per physician."
+        + caveat
+    )
+    if row["uncounted_supervised_types"]:
+        text += f" {_cap(_labels(row['uncounted_supervised_types']))} may also inject under supervision but are not counted, so the ratio is a lower bound."
+    if synthetic_supervisors:
+        text += " The physician counts are synthetic in this data, so the ratio is an illustration."
+    return text
+
+
+def headline_numbers(
+    pool: pl.DataFrame,
+    burden: pl.DataFrame,
+    *,
+    state: str,
+    synthetic: bool,
+    counts_rows: int,
+) -> dict[str, Any]:
+    """The report's headline numbers for :func:`analysis.report.summary.publish` (JSON-friendly)."""
+    p = pool_row(pool, state=state)
+    b = burden_row(burden, state=state)
+    return {
+        "state": state,
+        "synthetic": synthetic,
+        "eligible_pool_per_100k": p["eligible_pool_per_100k"],
+        "eligible_pool": p["eligible_pool"],
+        "pool_complete": p["pool_complete"],
+        "types_may_inject": list(p["types_may_inject"] or []),
+        "n_types_may_inject": len(p["types_may_inject"] or []),
+        "types_unknown_rule": list(p["unknown_rule_types"] or []),
+        "people_under_unknown_rules": p["unknown_rule"],
+        "uncounted_eligible_types": list(p["uncounted_eligible_types"] or []),
+        "supervised_per_physician": b["supervised_per_supervisor"],
+        "counts_rows": counts_rows,
+    }

@@ -65,3 +65,109 @@ def market_size_estimates(statistics: pl.DataFrame) -> pl.DataFrame:
 def latest_estimate(estimates: pl.DataFrame) -> dict[str, object] | None:
     """The most recent market-size estimate as a dict, or None when there is none."""
     return None if estimates.is_empty() else estimates.sort("year").row(-1, named=True)
+
+
+def key_numbers(
+    *,
+    state: str,
+    prices: pl.DataFrame,
+    pool: pl.DataFrame,
+    availability: pl.DataFrame,
+    courses_online: int,
+) -> pl.DataFrame:
+    """The state's key numbers beside the national ones, one row per metric (tidy, for a table).
+
+    ``prices`` needs ``price_per_botox_unit_usd`` (:func:`analysis.pricing.prepare_prices`); ``pool`` is
+    :func:`analysis.providers.eligible_pool`; ``availability`` is
+    :func:`analysis.training.availability_by_state`. For ``state == "US"`` the state column repeats the
+    national value.
+    """
+    from analysis import pricing, providers
+
+    def median_of(frame: pl.DataFrame) -> tuple[float | None, int]:
+        row = pricing.price_stats(frame).collect().row(0, named=True)
+        return row["median"], row["n"]
+
+    us_median, us_n = median_of(prices)
+    st_median, st_n = median_of(prices if state == "US" else prices.filter(pl.col("state") == state))
+    us_pool = providers.pool_row(pool, state="US")
+    st_pool = providers.pool_row(pool, state=state)
+    us_in_person = int(availability["in_person_courses"].sum())
+    if state == "US":
+        st_in_person, nearest = us_in_person, None
+    else:
+        row = availability.filter(pl.col("state") == state).row(0, named=True)
+        st_in_person = row["in_person_courses"]
+        nearest = None if st_in_person else (row["nearest_in_person_state"], row["distance_km"])
+    note_nearest = f"nearest: {nearest[0]}, {nearest[1]:,.0f} km" if nearest and nearest[0] else ""
+    rows = [
+        ("pricing", "Median price per Botox-equivalent unit (USD)", st_median, us_median, f"n = {st_n:,} (US {us_n:,})"),
+        ("providers", "Eligible injectors per 100,000 residents", st_pool["eligible_pool_per_100k"], us_pool["eligible_pool_per_100k"],
+         "" if st_pool["pool_complete"] else "lower bound: some eligible types are not counted"),
+        ("providers", "Provider types that may inject", float(len(st_pool["types_may_inject"] or [])), None, "of 8 types; US varies by state"),
+        ("training", "In-person courses held here", float(st_in_person), float(us_in_person), note_nearest),
+        ("training", "Online courses (open everywhere)", float(courses_online), float(courses_online), ""),
+    ]
+    return pl.DataFrame(rows, schema=["topic", "metric", "state_value", "us_value", "note"], orient="row")
+
+
+def _money_bn(value: float) -> str:
+    return f"${value / 1e9:,.1f} billion"
+
+
+def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) -> str:
+    """Sentences comparing the state's numbers with the national ones."""
+    rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
+    price = rows["Median price per Botox-equivalent unit (USD)"]
+    pool = rows["Eligible injectors per 100,000 residents"]
+    parts = []
+    if price["state_value"] is None:
+        parts.append(f"There are no per-unit prices for {state_label} in the data.")
+    elif state == "US":
+        parts.append(f"The national median is **${price['us_value']:,.2f} per Botox-equivalent unit**.")
+    else:
+        ratio = price["state_value"] / price["us_value"] - 1
+        parts.append(f"The median price in {state_label} is **${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national ${price['us_value']:,.2f}.")
+    if pool["state_value"] is not None:
+        parts.append(f"About **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**" + ("" if state == "US" else f" (US {pool['us_value']:,.0f})") + (f" — {pool['note']}." if pool["note"] else "."))
+    return " ".join(parts)
+
+
+def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
+    if series.is_empty():
+        return "No published procedure counts are available."
+    last = series.row(-1, named=True)
+    text = f"ASPS counted **{last['procedures']:,} neuromodulator procedures in {last['year']}** (source reliability: {last['reliability']})."
+    est = latest_estimate(estimates)
+    if est:
+        text += (
+            f" At an average fee of ${est['fee_usd']:,.0f} ({est['basis']}), that implies roughly **{_money_bn(est['estimate_usd'])}** "
+            f"of physician fees in {est['year']} — an estimate, not a measured market size."
+        )
+    text += " Counts before 2020 counted each injected site; the series is not continuous across the method change."
+    return text
+
+
+def topic_links() -> str:
+    """Links to the sibling topic reports (same folder in the report set)."""
+    items = [("pricing", "Treatment pricing"), ("providers", "Provider types"), ("training", "Training availability")]
+    return "<ul class='bm-links'>" + "".join(f"<li><a href='{name}.html'>{label}</a></li>" for name, label in items) + "</ul>"
+
+
+def statistics_sources(statistics: pl.DataFrame) -> pl.DataFrame:
+    used = statistics.filter(pl.col("statistic").is_in([PROCEDURES, AVERAGE_FEE]) & pl.col("value").is_not_null())
+    return used.select("statistic", "year", "source", "reliability").sort("statistic", "year")
+
+
+def headline_numbers(numbers: pl.DataFrame, estimates: pl.DataFrame, *, state: str, synthetic: bool) -> dict[str, object]:
+    rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
+    est = latest_estimate(estimates)
+    return {
+        "state": state,
+        "synthetic": synthetic,
+        "median_price_per_unit_usd": rows["Median price per Botox-equivalent unit (USD)"]["state_value"],
+        "eligible_pool_per_100k": rows["Eligible injectors per 100,000 residents"]["state_value"],
+        "in_person_courses": rows["In-person courses held here"]["state_value"],
+        "market_estimate_usd": est["estimate_usd"] if est else None,
+        "market_estimate_year": est["year"] if est else None,
+    }

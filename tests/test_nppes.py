@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import polars as pl
@@ -180,6 +181,17 @@ def test_metadata_columns(rules_file: Path):
     assert set(result.counts["source_sha256"]) == {result.source_sha256}
 
 
+def test_fast_fingerprint_option(rules_file: Path):
+    result = nppes.count_providers(rules_file, MAPPING, fingerprint="fast")
+    assert result.counts.columns[-1] == "source_fingerprint" and "source_sha256" not in result.counts.columns
+    assert result.source_sha256 is None
+    size = rules_file.stat().st_size
+    assert result.fingerprint.startswith(f"size={size};mtime_ns=") and "sha256_head_tail=" in result.fingerprint
+    assert counts_only(result).equals(RULES_EXPECTED) and result.tally == RULES_TALLY
+    with pytest.raises(ValueError, match="fingerprint"):
+        nppes.count_providers(rules_file, MAPPING, fingerprint="md5")
+
+
 def test_as_of_falls_back_to_mtime(tmp_path: Path):
     path = fx.write_rows(tmp_path / "providers.csv", RULES[:1])
     stamp = dt.datetime(2024, 3, 9, 12, tzinfo=dt.timezone.utc).timestamp()
@@ -338,6 +350,18 @@ def test_not_utf8_body(tmp_path: Path):
     assert nppes.count_providers(path, MAPPING, encoding="utf8-lossy").tally == RULES_TALLY
 
 
+def test_bad_byte_in_a_later_chunk(tmp_path: Path):
+    made = fx.write_synthetic_nppes(tmp_path / PFILE, rows=2_000, seed=6)
+    data = bytearray(made.path.read_bytes())
+    at = data.rindex(b"SYNTHETIC")
+    data[at + 2] = 0xFF
+    made.path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"not valid UTF-8 within bytes [\d,]+-[\d,]+") as info:
+        nppes.count_providers(made.path, fx.FIXTURE_MAPPING, chunk_bytes=64 << 10)
+    start, end = (int(x.replace(",", "")) for x in re.search(r"bytes ([\d,]+)-([\d,]+)", str(info.value)).groups())
+    assert start <= at < end and start > 0
+
+
 def test_not_utf8_header(tmp_path: Path):
     path = tmp_path / "latin1.csv"
     path.write_bytes('"NPI","Entit\xe9"\n"1","2"\n'.encode("latin-1"))
@@ -392,6 +416,27 @@ def test_load_taxonomy_mapping(tmp_path: Path):
     assert nppes.mapping_dict(frame) == {"207N00000X": "physician"}
     with pytest.raises(FileNotFoundError, match="taxonomy mapping not found"):
         nppes.load_taxonomy_mapping(tmp_path / "missing.csv")
+
+
+def test_shipped_mapping_file_is_accepted():
+    """The colleague-maintained data/reference/nucc_taxonomy_provider_types.csv passes the checks."""
+    try:
+        frame = nppes.load_taxonomy_mapping()
+    except FileNotFoundError:
+        pytest.skip("data/reference/nucc_taxonomy_provider_types.csv not written yet")
+    table = nppes.mapping_dict(frame)
+    assert table.get("363L00000X") == "nurse_practitioner" and table.get("207N00000X") == "physician"
+
+
+def test_generator_with_shipped_mapping(tmp_path: Path):
+    try:
+        frame = nppes.load_taxonomy_mapping()
+    except FileNotFoundError:
+        pytest.skip("data/reference/nucc_taxonomy_provider_types.csv not written yet")
+    made = fx.write_synthetic_nppes(tmp_path / PFILE, rows=5_000, seed=9, mapping=frame)
+    result = nppes.count_providers(made.path, frame)
+    assert result.tally == made.expected_tally
+    assert counts_only(result).equals(made.expected_counts)
 
 
 # --- output --------------------------------------------------------------------------------------------------

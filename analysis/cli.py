@@ -84,7 +84,7 @@ def providers_build(
     try:
         mapping = nppes.load_taxonomy_mapping()
         with Progress(
-            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn()
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), transient=True
         ) as bar:
             task = bar.add_task(f"reading {path.name}", total=path.stat().st_size if path.exists() else None)
             result = nppes.count_providers(path, mapping, progress=lambda done, total: bar.update(task, completed=done, total=total))

@@ -112,7 +112,7 @@ def key_numbers(
 
 
 def _money_bn(value: float) -> str:
-    return f"${value / 1e9:,.1f} billion"
+    return f"\\${value / 1e9:,.1f} billion"  # escaped: Markdown reads $…$ as maths
 
 
 def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) -> str:
@@ -124,10 +124,10 @@ def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) 
     if price["state_value"] is None:
         parts.append(f"There are no per-unit prices for {state_label} in the data.")
     elif state == "US":
-        parts.append(f"The national median is **${price['us_value']:,.2f} per Botox-equivalent unit**.")
+        parts.append(f"The national median is **\\${price['us_value']:,.2f} per Botox-equivalent unit**.")
     else:
         ratio = price["state_value"] / price["us_value"] - 1
-        parts.append(f"The median price in {state_label} is **${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national ${price['us_value']:,.2f}.")
+        parts.append(f"The median price in {state_label} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}.")
     if pool["state_value"] is not None:
         parts.append(f"About **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**" + ("" if state == "US" else f" (US {pool['us_value']:,.0f})") + (f" — {pool['note']}." if pool["note"] else "."))
     return " ".join(parts)
@@ -141,7 +141,7 @@ def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
     est = latest_estimate(estimates)
     if est:
         text += (
-            f" At an average fee of ${est['fee_usd']:,.0f} ({est['basis']}), that implies roughly **{_money_bn(est['estimate_usd'])}** "
+            f" At an average fee of \\${est['fee_usd']:,.0f} ({est['basis']}), that implies roughly **{_money_bn(est['estimate_usd'])}** "
             f"of physician fees in {est['year']} — an estimate, not a measured market size."
         )
     text += " Counts before 2020 counted each injected site; the series is not continuous across the method change."

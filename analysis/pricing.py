@@ -344,7 +344,7 @@ def check_price_cap(price_cap: object) -> float:
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.2f}"
+    return "—" if value is None else f"\\${value:,.2f}"  # escaped: Markdown renderers read $…$ as maths
 
 
 def describe_load(loaded: object, scope: pl.DataFrame, *, state_label: str, product_label: str) -> str:
@@ -403,7 +403,7 @@ def narrate_cap(cap_share: pl.DataFrame, *, cap_usd: float) -> str:
     return (
         f"Of {row['n_with_treatment_price']:,} quotes with a whole-treatment price (per area, per session, packages, "
         f"or per unit with a unit count), **{row['n_above_cap']:,} ({row['share_above_cap']:.0%}) are above the "
-        f"${cap_usd:,.0f} cap**. They stay in every statistic above: the cap flags, it does not filter."
+        f"\\${cap_usd:,.0f} cap**. They stay in every statistic above: the cap flags, it does not filter."
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import config
-from analysis.report import runner
+from analysis.report import cache, runner
 from analysis.report.parameters import PRICE_CAP, PRICES_PATH, STATE, NotebookSpec, build_requests
 from analysis.report.summary import SUMMARY_ENV
 
@@ -128,7 +128,10 @@ def test_dead_kernel_fails_its_report_and_is_restarted(batch):
     assert crash["status"] == "failed" and crash["error"]["ename"] == "DeadKernelError"
 
 
-def test_second_run_skips_everything_and_is_fast(tmp_path):
+def test_second_run_skips_everything_and_is_fast(tmp_path, monkeypatch):
+    # The package source is part of the cache key; pin it here so that edits made to the checkout while
+    # the test runs cannot turn a cache hit into a miss (test_package_fingerprint covers it).
+    monkeypatch.setattr(cache.Fingerprinter, "package", lambda self: "pinned")
     first = run(tmp_path, states="CA,TX", notebooks="tiny_state", jobs=1)
     assert first.ran == 2
     html_before = (tmp_path / "CA" / "tiny_state.html").stat().st_mtime_ns
@@ -160,8 +163,21 @@ def test_second_run_skips_everything_and_is_fast(tmp_path):
     assert forced.ran == 1
 
 
-def test_interrupted_output_is_resumed(tmp_path):
+def test_package_fingerprint_follows_the_source(tmp_path, monkeypatch):
+    package = tmp_path / "analysis"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(config, "PACKAGE_DIR", package)
+    before = cache.Fingerprinter().package()
+    (package / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")
+    assert cache.Fingerprinter().package() == before
+    (package / "a.py").write_text("x = 2\n")
+    assert cache.Fingerprinter().package() != before
+
+
+def test_interrupted_output_is_resumed(tmp_path, monkeypatch):
     """A report without its record (the commit marker) counts as not done; stray temp files go."""
+    monkeypatch.setattr(cache.Fingerprinter, "package", lambda self: "pinned")
     run(tmp_path, states="CA,TX", notebooks="tiny_state", jobs=1)
     (tmp_path / "executed" / "TX" / "tiny_state.record.json").unlink()
     stray = tmp_path / "TX" / ".tiny_state.html.abc.tmp"

@@ -190,3 +190,17 @@ def test_requests_carry_the_data_files_they_read(tmp_path):
     (request,) = build_requests(states="TX", notebooks="tiny_state", overrides={"prices_path": str(prices)}, specs=TINY)
     assert request.data_files == (("prices_path", prices.resolve()),)
     assert request.paths(tmp_path).html == tmp_path / "TX" / "tiny_state.html"
+
+
+def test_notebook_defaults_must_agree_with_the_declared_ones():
+    spec = {"tiny_state": NotebookSpec("tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, Parameter("price_cap", "float", 300.0, "cap")))}
+    with pytest.raises(ParameterError, match=r"price_cap defaults to 500.0 in the notebook but to 300.0"):
+        build_requests(states="CA", notebooks="tiny_state", specs=spec)
+
+
+def test_shipped_notebooks_follow_the_declared_parameters():
+    present = [name for name, spec in NOTEBOOKS.items() if spec.path.is_file()]
+    if not present:
+        pytest.skip("notebooks/ is empty")
+    requests = build_requests(states="US", notebooks=",".join(present))
+    assert [r.notebook for r in requests] == present

@@ -65,7 +65,8 @@ def _table(topic: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     keys = headline_keys(records)
     rows = []
     for record in records:
-        summary = record.get("summary") or {}
+        # A failed report's partial summary is not shown as if it were a result.
+        summary = (record.get("summary") or {}) if record["status"] == "ok" else {}
         error = record.get("error") or {}
         rows.append(
             {

@@ -197,7 +197,7 @@ PROVIDER_COUNTS_PATH = Parameter(
 PROFESSION = Parameter(
     "profession",
     "choice",
-    schemas.PROVIDER_TYPES[0],
+    "registered_nurse",
     "Provider type whose training options are shown.",
     choices=schemas.PROVIDER_TYPES,
 )
@@ -415,6 +415,15 @@ def build_requests(
 
 def notebook_parameter_names(path: Path) -> list[str]:
     """Names assigned in the notebook's first cell tagged ``parameters`` (read as JSON, not executed)."""
+    return list(notebook_parameter_defaults(path))
+
+
+_NO_LITERAL = object()
+
+
+def notebook_parameter_defaults(path: Path) -> dict[str, Any]:
+    """``{name: default}`` of the notebook's ``parameters`` cell; a default that is not a literal is
+    left out of comparisons (its value is an internal marker)."""
     try:
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -427,23 +436,40 @@ def notebook_parameter_names(path: Path) -> list[str]:
                 tree = ast.parse(source)
             except SyntaxError as exc:
                 raise ParameterError(f"{path.name}: the parameters cell is not valid Python ({exc.msg})") from None
-            names = []
+            defaults: dict[str, Any] = {}
             for node in tree.body:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-                names += [t.id for t in targets if isinstance(t, ast.Name)]
-            return names
+                value: Any = _NO_LITERAL
+                if getattr(node, "value", None) is not None:
+                    try:
+                        value = ast.literal_eval(node.value)
+                    except ValueError:
+                        value = _NO_LITERAL
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        defaults[target.id] = value
+            return defaults
     raise ParameterError(f"{path.name} has no cell tagged 'parameters'")
 
 
 def _check_notebook_contract(spec: NotebookSpec) -> None:
     if not spec.path.is_file():
         raise ParameterError(f"notebook {spec.name!r} not found at {spec.path}")
-    missing = [name for name in spec.parameter_names if name not in notebook_parameter_names(spec.path)]
+    defaults = notebook_parameter_defaults(spec.path)
+    missing = [name for name in spec.parameter_names if name not in defaults]
     if missing:
         raise ParameterError(
             f"{spec.path.name}: its parameters cell does not assign {', '.join(missing)} "
             f"(declared in analysis/report/parameters.py)"
         )
+    # The same notebook must mean the same thing in JupyterLab (its own defaults) and in a batch.
+    for parameter in spec.parameters:
+        value = defaults[parameter.name]
+        if value is not _NO_LITERAL and value != parameter.default:
+            raise ParameterError(
+                f"{spec.path.name}: {parameter.name} defaults to {value!r} in the notebook but to "
+                f"{parameter.default!r} in analysis/report/parameters.py; make them agree"
+            )
 
 
 def _state_choices(chosen: Sequence[NotebookSpec]) -> tuple[str, ...]:

@@ -17,6 +17,13 @@ processes. Here each worker process imports the Jupyter stack once, starts one k
 
 A failing cell fails its report only; a kernel that died or timed out is restarted. The main process
 validates and plans (cache), hands out one report at a time, shows progress and writes the index.
+It never imports nbformat, so a batch with nothing to do stays well under a second.
+
+Startup, paid once per worker and overlapped (the worker imports while its kernel warms up):
+polars/plotly are preloaded in the kernel and then ``gc.freeze()``-d, so the ``gc.collect()`` in each
+``%reset -f`` only walks the last report's objects; jsonschema's optional IRI checkers (the
+``rfc3987-syntax`` parsers) are skipped in workers and during the kernel preload, see
+:func:`skip_unused_iri_checkers`.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,15 +52,25 @@ from .cache import Fingerprinter, cached_record, key_of, remove_stale_temporarie
 from .parameters import NOTEBOOKS, NotebookSpec, ReportPaths, ReportRequest
 from .summary import SUMMARY_ENV, atomic_write_text, read_summary
 
-__all__ = ["BatchResult", "ensure_kernel", "kernel_name", "run_batch"]
+__all__ = [
+    "BatchInterrupted",
+    "BatchResult",
+    "WarmKernel",
+    "ensure_kernel",
+    "kernel_name",
+    "run_batch",
+    "skip_unused_iri_checkers",
+]
 
 WARM_MODULE = "_botox_report_warm"
 DEFAULT_CELL_TIMEOUT = 900  # seconds; a cell running longer fails its report and the kernel restarts
 _STARTUP_TIMEOUT = 120
 # Modules every report notebook uses; imported once per kernel, before the first report.
 _KERNEL_PRELOAD = ("polars", "plotly.io", "plotly.graph_objects", "plotly.express", "numpy")
-# Imported once by the fork server, then shared by every worker it forks.
-_WORKER_PRELOAD = ["analysis.report.runner", "analysis.report.export", "nbformat", "nbclient", "nbconvert", "papermill.parameterize"]
+# Imported once by the fork server and shared by every worker it forks. Deliberately light: the
+# Jupyter stack is imported in each worker after skip_unused_iri_checkers(), overlapping the kernel's
+# warm-up (see _warm_worker).
+_WORKER_PRELOAD = ["analysis.report.runner", "jupyter_client.manager"]
 
 
 # --- the kernel -----------------------------------------------------------------------------
@@ -93,23 +110,37 @@ def kernel_environment() -> dict[str, str]:
 # Runs once in each new kernel: imports the common libraries and snapshots what a fresh kernel looks
 # like, in a module that ``%reset -f`` does not touch. Constant code: no values are formatted in.
 _WARMUP_CODE = f"""
-def __botox_install_warm_state():
+def __botox_install_warm_state(skip_iri_checkers):
     import gc, importlib, os, sys, types, warnings
 
-    for name in {_KERNEL_PRELOAD!r}:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass
+    # See skip_unused_iri_checkers(): plotly.io imports nbformat, which imports jsonschema, whose
+    # optional IRI checkers cost ~1.5 s to build. Skipped while preloading only; afterwards
+    # ``import rfc3987_syntax`` works again for any notebook that wants it.
+    plotly_io = renderer = template = None
+    blocked = skip_iri_checkers and "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None
+    try:
+        for name in {_KERNEL_PRELOAD!r}:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                pass
+        plotly_io = sys.modules.get("plotly.io")
+        if plotly_io is not None:  # lazy submodules: the renderers import nbformat (hence jsonschema)
+            renderer = plotly_io.renderers.default
+            template = plotly_io.templates.default
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
     environ = dict(os.environ)
     path = list(sys.path)
     filters = list(warnings.filters)
-    plotly_io = sys.modules.get("plotly.io")
-    renderer = plotly_io.renderers.default if plotly_io else None
-    template = plotly_io.templates.default if plotly_io else None
     numpy = sys.modules.get("numpy")
     print_options = numpy.get_printoptions() if numpy else None
     prefixes = tuple({{os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}})
+    baseline = {{name for name in sys.modules if name != "analysis" and not name.startswith("analysis.")}}
+    outside = set()
 
     def is_project_module(module, project):
         if module is None:
@@ -133,15 +164,21 @@ def __botox_install_warm_state():
         warnings._filters_mutated()
         project = os.path.realpath(project)
         for name, module in list(sys.modules.items()):
+            if name in baseline or name in outside:
+                continue
             if is_project_module(module, project):
                 del sys.modules[name]
+            else:
+                outside.add(name)  # a library a notebook imported: it stays, and is not looked at again
         importlib.invalidate_caches()
         polars = sys.modules.get("polars")
         if polars is not None:
             polars.Config.restore_defaults()
-        if plotly_io is not None:
-            plotly_io.renderers.default = renderer
-            plotly_io.templates.default = template
+        if plotly_io is not None:  # setters validate (the template's takes ~0.4 s): only when changed
+            if plotly_io.renderers.default != renderer:
+                plotly_io.renderers.default = renderer
+            if plotly_io.templates.default != template:
+                plotly_io.templates.default = template
         if numpy is not None:
             numpy.set_printoptions(**print_options)
         pandas = sys.modules.get("pandas")
@@ -152,14 +189,21 @@ def __botox_install_warm_state():
         from IPython import get_ipython
 
         get_ipython().execution_count = 1
-        gc.collect()
 
     sys.modules[{WARM_MODULE!r}] = types.SimpleNamespace(reset=reset)
+    # Everything alive now (the libraries) is kept out of later garbage collections: %reset -f runs
+    # gc.collect(), which otherwise walks all of plotly's and polars' objects (~0.3 s a report).
+    gc.collect()
+    gc.freeze()
 
 
-__botox_install_warm_state()
+__botox_install_warm_state(SKIP_IRI_CHECKERS)
 del __botox_install_warm_state
 """
+
+
+def warmup_code(*, skip_iri_checkers: bool) -> str:
+    return _WARMUP_CODE.replace("SKIP_IRI_CHECKERS", "True" if skip_iri_checkers else "False")
 
 
 class KernelFailure(RuntimeError):
@@ -169,15 +213,18 @@ class KernelFailure(RuntimeError):
 class WarmKernel:
     """One long-lived kernel (jupyter_client ``AsyncKernelManager``) that is reset between reports."""
 
-    def __init__(self, name: str, *, log_path: Path | None = None) -> None:
+    def __init__(self, name: str, *, log_path: Path | None = None, skip_iri_checkers: bool = True) -> None:
         self.name = name
+        self.skip_iri_checkers = skip_iri_checkers
         self.log_path = log_path
         self.km: Any = None
         self.kc: Any = None
         self.language_info: dict[str, Any] = {}
         self.starts = 0
+        self.startup: dict[str, float] = {}
 
-    async def start(self) -> None:
+    async def start(self, *, while_warming: Callable[[], None] | None = None) -> None:
+        """Start the kernel and run the warm-up in it; ``while_warming`` runs meanwhile in this process."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.paths import jupyter_runtime_dir
 
@@ -189,6 +236,7 @@ class WarmKernel:
         self.km = AsyncKernelManager(
             kernel_name=self.name, transport="ipc", ip=str(runtime / f"botox-{os.getpid()}-{uuid.uuid4().hex[:8]}-ipc")
         )
+        t0 = time.perf_counter()
         log = None
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,14 +252,30 @@ class WarmKernel:
         finally:
             if log is not None:
                 log.close()  # the kernel holds its own descriptor
+        t_launched = time.perf_counter()
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=_STARTUP_TIMEOUT)
+        t_ready = time.perf_counter()
         self.kc.allow_stdin = False
         info = await self.kc.kernel_info(reply=True, timeout=_STARTUP_TIMEOUT)
         self.language_info = dict(info["content"].get("language_info", {}))
-        await self.run_hidden(_WARMUP_CODE, timeout=_STARTUP_TIMEOUT)
+        warmup = warmup_code(skip_iri_checkers=self.skip_iri_checkers)
+        warming = asyncio.ensure_future(self.run_hidden(warmup, timeout=_STARTUP_TIMEOUT))
+        await asyncio.sleep(0)  # the request is on its way; the kernel imports while we do
+        if while_warming is not None:
+            while_warming()
+        t_worker = time.perf_counter()
+        await warming
+        t_warm = time.perf_counter()
         self.starts += 1
+        self.startup = {
+            "launch_s": round(t_launched - t0, 3),
+            "ready_s": round(t_ready - t_launched, 3),
+            "worker_imports_s": round(t_worker - t_ready, 3),
+            "kernel_warmup_s": round(t_warm - t_ready, 3),
+            "total_s": round(t_warm - t0, 3),
+        }
 
     async def run_hidden(self, code: str, *, timeout: float = 120) -> None:
         """Run our own code silently (no history, no outputs); raise :class:`KernelFailure` on error."""
@@ -355,7 +419,7 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
         "warnings": [],
         "version": __version__,
         "run_at": _now(),
-        "worker_pid": os.getpid(),
+        "worker": {"pid": os.getpid(), "kernel_starts": kernel.starts, "kernel_startup": dict(kernel.startup)},
     }
     started = time.perf_counter()
     timings: dict[str, Any] = {}
@@ -363,16 +427,16 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
     error: dict[str, Any] | None = None
     cell_times: list[dict[str, Any]] = []
     t0 = time.perf_counter()
+    cwd = Path(task["notebook_path"]).parent
     try:
         if not await kernel.is_alive():
             await kernel.restart()
-        await kernel.reset(summary_path=scratch, cwd=Path(task["notebook_path"]).parent)
-    except Exception as exc:  # a wedged kernel: one fresh start, then give up on this report
-        with contextlib.suppress(Exception):
+        await kernel.reset(summary_path=scratch, cwd=cwd)
+    except Exception:  # a wedged kernel: one fresh start, then give up on this report
+        try:
             await kernel.restart()
-            await kernel.reset(summary_path=scratch, cwd=Path(task["notebook_path"]).parent)
-            exc = None
-        if exc is not None:
+            await kernel.reset(summary_path=scratch, cwd=cwd)
+        except Exception as exc:
             error = {"cell_index": None, "source_cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
     timings["reset_s"] = time.perf_counter() - t0
 
@@ -417,6 +481,7 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
         if size > export.MAX_REPORT_BYTES:
             record["warnings"].append(f"report is {size / 1000:.0f} kB, above the {export.MAX_REPORT_BYTES / 1000:.0f} kB budget")
     except Exception as exc:
+        record["html"] = None
         error = error or {"cell_index": None, "source_cell_index": None, "ename": type(exc).__name__, "evalue": f"export failed: {exc}"}
     timings["export_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - started
@@ -427,8 +492,40 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
     return record
 
 
+def skip_unused_iri_checkers() -> None:
+    """Keep jsonschema from building its RFC 3987 (IRI) format checkers in this process.
+
+    nbformat imports jsonschema at import time, and jsonschema's format module imports the optional
+    ``rfc3987-syntax``, which builds three Earley parsers from a grammar: ~1.5 s of CPU per process
+    (5+ s on a loaded machine), more than all other imports of a worker together. Nothing in a worker
+    checks IRI formats: nbformat validates with fastjsonschema and its schemas use no ``format``;
+    nbclient, nbconvert, papermill and jupyter_client use no format checker. Marking the module as
+    absent is the documented way to make an optional import fail, and jsonschema treats it as
+    optional. Only worker processes do this: kernels (user code) and the caller's process are left
+    as they are.
+    """
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+
+
+def _warm_worker() -> None:
+    """Import the Jupyter stack and render one tiny page, so the first report pays nothing extra."""
+    import nbclient  # noqa: F401
+    import nbformat
+    import papermill.iorw  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+    import papermill.translators  # noqa: F401
+
+    from . import export
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# warm-up\n\n*text*")])
+    export.notebook_body(nb)
+    export.page_environment().get_template("report.html.j2")
+
+
 def _worker_main(worker_id: int, tasks: Any, results: Any, settings: Mapping[str, Any]) -> None:
     """A worker process: start one kernel, then run the reports it is handed until it gets ``None``."""
+    skip_unused_iri_checkers()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides; it stops us with SIGTERM
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -438,15 +535,21 @@ def _worker_main(worker_id: int, tasks: Any, results: Any, settings: Mapping[str
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     log_path = Path(settings["out"]) / "executed" / ".logs" / f"kernel-{worker_id}.log"
-    kernel = WarmKernel(settings["kernel_name"], log_path=log_path)
+    kernel = WarmKernel(settings["kernel_name"], log_path=log_path, skip_iri_checkers=settings.get("skip_iri_checkers", True))
     start_error: str | None = None
     try:
         try:
-            loop.run_until_complete(kernel.start())
+            loop.run_until_complete(kernel.start(while_warming=_warm_worker))
         except Exception as exc:
             start_error = f"{type(exc).__name__}: {exc}"
+        parent = mp.parent_process()
         while True:
-            task = tasks.get()
+            try:
+                task = tasks.get(timeout=1.0)
+            except queue.Empty:
+                if parent is not None and not parent.is_alive():
+                    break  # the batch process is gone: stop our kernel and leave
+                continue
             if task is None:
                 break
             if start_error is not None:
@@ -535,6 +638,25 @@ def _exclusive(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a batch like Ctrl-C does: workers and kernels shut down, finished reports kept."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _mp_context(method: str | None) -> Any:
     method = method or os.environ.get("BOTOX_MARKET_START_METHOD") or ("forkserver" if sys.platform == "linux" else "spawn")
     context = mp.get_context(method)
@@ -605,8 +727,9 @@ def run_batch(
         if tasks:
             settings = {"out": str(out), "kernel_name": kernel or kernel_name(), "cell_timeout": cell_timeout}
             try:
-                for task_id, record in _run_pool(tasks, jobs, settings, progress=progress, console=console, cached=cached, start_method=start_method):
-                    records[task_id] = record | {"ran": True}
+                with _terminate_as_interrupt():
+                    for task_id, record in _run_pool(tasks, jobs, settings, progress=progress, console=console, cached=cached, start_method=start_method):
+                        records[task_id] = record | {"ran": True}
             except KeyboardInterrupt:
                 interrupted = True
         ordered = [records[i] for i in sorted(records)]

@@ -44,8 +44,12 @@ class PageLog:
 
 
 @contextmanager
-def browser_page(*, allow_prefixes: tuple[str, ...] = ("file://",)) -> Iterator[tuple[object, PageLog]]:
-    """A fresh page whose requests outside ``allow_prefixes`` are aborted and logged."""
+def browser_page(*, allow_prefixes: tuple[str, ...] = ("file://",), block: bool = True) -> Iterator[tuple[object, PageLog]]:
+    """A fresh page whose requests outside ``allow_prefixes`` are logged — and aborted when ``block``.
+
+    JupyterLab's client misbehaves when every request passes through a route handler, so its test
+    only records requests (the machine has no route out anyway).
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -62,7 +66,15 @@ def browser_page(*, allow_prefixes: tuple[str, ...] = ("file://",)) -> Iterator[
                 log.blocked_requests.append(request.url)
                 route_obj.abort()
 
-        context.route("**/*", route)
+        if block:
+            context.route("**/*", route)
+        else:
+            page.on(
+                "request",
+                lambda request: None
+                if request.url.startswith(allow_prefixes) or request.url.startswith(("data:", "blob:", "about:"))
+                else log.blocked_requests.append(request.url),
+            )
         page.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: log.console_errors.append(str(exc)))
 

@@ -73,16 +73,16 @@ def key_numbers(
     prices: pl.DataFrame,
     pool: pl.DataFrame,
     availability: pl.DataFrame,
-    courses_online: int,
+    courses: pl.DataFrame,
 ) -> pl.DataFrame:
     """The state's key numbers beside the national ones, one row per metric (tidy, for a table).
 
     ``prices`` needs ``price_per_botox_unit_usd`` (:func:`analysis.pricing.prepare_prices`); ``pool`` is
     :func:`analysis.providers.eligible_pool`; ``availability`` is
-    :func:`analysis.training.availability_by_state`. For ``state == "US"`` the state column repeats the
-    national value.
+    :func:`analysis.training.availability_by_state`; ``courses`` the catalogue. For ``state == "US"`` the
+    state column repeats the national value.
     """
-    from analysis import pricing, providers
+    from analysis import pricing, providers, training
 
     def median_of(frame: pl.DataFrame) -> tuple[float | None, int]:
         row = pricing.price_stats(frame).collect().row(0, named=True)
@@ -92,7 +92,8 @@ def key_numbers(
     st_median, st_n = median_of(prices if state == "US" else prices.filter(pl.col("state") == state))
     us_pool = providers.pool_row(pool, state="US")
     st_pool = providers.pool_row(pool, state=state)
-    us_in_person = int(availability["in_person_courses"].sum())
+    us_in_person = training.count_in_person(courses)  # distinct courses: one held in two states counts once
+    courses_online = len(training.online_course_ids(courses))
     if state == "US":
         st_in_person, nearest = us_in_person, None
     else:

@@ -107,3 +107,17 @@ def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def headline_text(values: Mapping[str, Any], *, decimals: int = 2) -> str:
+    """The headline numbers as stable text, one ``key: value`` per line, floats rounded.
+
+    The notebooks print this in a cell marked ``NBVAL_CHECK_OUTPUT``, so nbval catches any change to
+    the default run's key numbers.
+    """
+    lines = []
+    for key, value in sorted(to_jsonable(dict(values)).items()):
+        if isinstance(value, float):
+            value = round(value, decimals)
+        lines.append(f"{key}: {value}")
+    return "\n".join(lines)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from analysis.report.cli import register as register_reports
+
 app = typer.Typer(
     name="botox-market",
     help="Market analysis toolkit for the US cosmetic botulinum-toxin market.",
@@ -96,15 +98,7 @@ def providers_build(
     typer.echo(f"wrote {result.counts.height} rows to {out}")
 
 
-def _mount_reports() -> None:
-    try:
-        from analysis.report.cli import register
-    except ImportError:  # the report package is optional while it is being built
-        return
-    register(app)
-
-
-_mount_reports()
+register_reports(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import polars as pl
 from IPython.display import HTML
 
-from analysis import reference
+from analysis import reference, sample
 
 
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
@@ -51,7 +51,8 @@ def synthetic_banner(*frames: pl.DataFrame, what: str = "data") -> HTML:
 
 
 def is_synthetic(*frames: pl.DataFrame) -> bool:
-    return any("source" in f.columns and bool(f["source"].str.contains("(?i)synthetic").any()) for f in frames)
+    """True when any row of any frame is synthetic (see :func:`analysis.sample.is_synthetic`)."""
+    return any(sample.is_synthetic(f) for f in frames)
 
 
 def callout(text: str, *, kind: str = "note") -> HTML:

@@ -200,6 +200,16 @@ def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int]:
     return first_rank_reaching(alpha) - 1, first_rank_reaching(1 - alpha) - 1
 
 
+def _describe(v: pl.Expr, *, quantiles: dict[str, float]) -> list[pl.Expr]:
+    """n, mean, median and the named quantiles (linear interpolation, as numpy and pandas default)."""
+    return [
+        pl.len().alias("n"),
+        v.mean().alias("mean"),
+        v.median().alias("median"),
+        *[v.quantile(q, interpolation="linear").alias(name) for name, q in quantiles.items()],
+    ]
+
+
 def _packed_group_key(schema: pl.Schema, by: Sequence[str]) -> pl.Expr | None:
     """One integer key for several categorical columns (their physical codes, packed), or None.
 
@@ -220,14 +230,7 @@ def summarize_groups(prices: Frame, *, by: Sequence[str], value: str) -> pl.Lazy
     With categorical keys, groups are found through one packed integer key; otherwise by the columns.
     """
     lf = _lazy(prices)
-    v = pl.col(value)
-    aggs = [
-        pl.len().alias("n"),
-        v.mean().alias("mean"),
-        v.median().alias("median"),
-        v.quantile(0.10, interpolation="linear").alias("p10"),
-        v.quantile(0.90, interpolation="linear").alias("p90"),
-    ]
+    aggs = _describe(pl.col(value), quantiles={"p10": 0.10, "p90": 0.90})
     packed = _packed_group_key(lf.collect_schema(), by)
     if packed is None:
         return lf.group_by(list(by)).agg(aggs)
@@ -252,16 +255,7 @@ def price_stats(
         raise ValueError(f"cannot group by {', '.join(unknown)}; expected some of {', '.join(GROUPABLE)}")
     v = pl.col(value)
     present = _lazy(prices).filter(v.is_not_null() & v.is_finite())
-    aggs = [
-        pl.len().alias("n"),
-        v.mean().alias("mean"),
-        v.median().alias("median"),
-        v.quantile(0.10, interpolation="linear").alias("p10"),
-        v.quantile(0.25, interpolation="linear").alias("q1"),
-        v.quantile(0.75, interpolation="linear").alias("q3"),
-        v.quantile(0.90, interpolation="linear").alias("p90"),
-        v.sort().alias("_sorted"),
-    ]
+    aggs = [*_describe(v, quantiles={"p10": 0.10, "q1": 0.25, "q3": 0.75, "p90": 0.90}), v.sort().alias("_sorted")]
     keys = list(by) or [pl.lit("all").alias("_all")]  # one group when no keys, so the aggregations are lists alike
     stats = present.group_by(keys).agg(aggs).collect()
     ranks = [median_ci_ranks(n, level) if n else (None, None) for n in stats["n"].to_list()]

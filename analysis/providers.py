@@ -38,7 +38,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES
+from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES, SUPERVISION_TEXT
 
 __all__ = [
     "ELIGIBLE_CLASSES",
@@ -81,14 +81,6 @@ _KEY = ["state", "provider_type"]
 _RULE_COLUMNS = ("may_inject", "supervision", "may_purchase", "notes", "source", "as_of", "reliability")
 _SOURCE_SEP = " ; "
 
-SUPERVISION_PHRASES: dict[str, str] = {
-    "independent": "no supervising physician needed",
-    "physician_on_site": "a supervising physician must be on site",
-    "physician_available": "a supervising physician must be reachable, not necessarily on site",
-    "delegation_after_exam": "only after a physician, NP or PA has examined the patient and delegated the treatment",
-    "not_allowed": "not allowed to inject",
-    "unknown": "the source states no supervision level",
-}
 PURCHASE_PHRASES: dict[str, str] = {
     "yes": "{who} may buy the product on their own account",
     "conditional": "{who} may buy it only under conditions (prescriptive authority, a collaborative agreement or dental scope)",
@@ -712,7 +704,7 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
     if sup_rows:
         levels = list(dict.fromkeys(r["supervision"] for r in sup_rows))
         parts = [
-            f"{names([r for r in sup_rows if r['supervision'] == lvl])}: {SUPERVISION_PHRASES.get(lvl, lvl)}" for lvl in levels
+            f"{names([r for r in sup_rows if r['supervision'] == lvl])}: {SUPERVISION_TEXT.get(lvl, lvl)}" for lvl in levels
         ]
         sentences.append(("who_must_supervise", "Who must supervise — " + "; ".join(parts) + ".", src(sup_rows)))
     else:

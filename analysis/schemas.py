@@ -56,6 +56,15 @@ SUPERVISION_LEVELS: tuple[str, ...] = (
     "not_allowed",
     "unknown",
 )
+# What each supervision level asks of the injector, in words (used by every report).
+SUPERVISION_TEXT: dict[str, str] = {
+    "independent": "no supervising physician needed",
+    "physician_on_site": "a supervising physician must be on site",
+    "physician_available": "a supervising physician must be reachable, not necessarily on site",
+    "delegation_after_exam": "only after a physician, NP or PA has examined the patient and delegated the treatment",
+    "not_allowed": "not allowed to inject",
+    "unknown": "the source states no supervision level",
+}
 TRAINING_FORMATS: tuple[str, ...] = ("in_person", "online", "hybrid")
 RELIABILITY: tuple[str, ...] = ("high", "med", "low")
 

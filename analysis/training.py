@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.schemas import PROVIDER_TYPES
+from analysis.schemas import PROVIDER_TYPES, SUPERVISION_TEXT
 
 Frame = pl.DataFrame | pl.LazyFrame
 
@@ -31,15 +31,6 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius R1 = (2a + b) / 3 of the GRS80 e
 KM_PER_MILE = 1.609344  # the international mile, exact by definition (1959)
 ONLINE = "online"
 
-# What a state rule's supervision level asks of the injector, in words.
-SUPERVISION_TEXT: dict[str, str] = {
-    "independent": "no supervision required",
-    "physician_on_site": "a supervising physician must be on site",
-    "physician_available": "a supervising physician must be reachable (may be off-site)",
-    "delegation_after_exam": "only by delegation after a physician, NP or PA has examined the patient",
-    "not_allowed": "not allowed",
-    "unknown": "the supervision required is not known",
-}
 CAVEAT_MAY_NOT_PRACTISE = "may take but may not practise here"
 CAVEAT_UNKNOWN_RULE = "unknown rule: check the state board before enrolling"
 

@@ -268,11 +268,11 @@ def test_independent_yes_may_practise():
 
 
 def test_yes_with_supervision_says_which():
-    assert caveat("AA", "nurse_practitioner") == "may practise here; supervision — a supervising physician must be reachable (may be off-site)"
+    assert caveat("AA", "nurse_practitioner") == "may practise here; supervision — a supervising physician must be reachable, not necessarily on site"
 
 
 def test_practice_caveats_use_only_the_requested_state():
-    assert caveat("BB", "aesthetician").startswith("conditional: supervision — only by delegation")
+    assert caveat("BB", "aesthetician").startswith("conditional: supervision — only after a physician, NP or PA has examined")
 
 
 def test_practice_caveats_keep_every_course_and_add_the_rule():

@@ -16,6 +16,7 @@ import polars as pl
 
 from analysis import training
 from analysis.figures.common import house_layout, safe_text, us_tile_map
+from analysis.schemas import SUPERVISION_TEXT
 
 ACCENT = "#2563eb"
 FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
@@ -269,7 +270,7 @@ def rule_markdown(rule: dict | None, *, rules: pl.DataFrame, state: str, profess
         "conditional": f"{plural(who)} **may inject in {state} only under conditions**",
         "no": f"**{plural(who)} may not inject cosmetic neurotoxins in {state}**",
     }.get(rule["may_inject"], f"Whether {plural(who, lower=True)} may inject in {state} is **unknown**")
-    supervision = md_text(training.SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"]))
+    supervision = md_text(SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"]))
     text = f"{verdict} (supervision: {supervision}). Notes: {md_text(rule['notes'])}. Sources: {md_text(rule['source'])} (as of {md_text(rule['as_of'])}; reliability {md_text(rule.get('reliability'))})."
     if rule["may_inject"] == "no":
         text += f" The courses below may admit {_a(_lower_first(who))}, but completing one does not make injecting legal here."

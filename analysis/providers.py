@@ -417,14 +417,19 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     )
 
 
+def _state_row(frame: pl.DataFrame | pl.LazyFrame, national: Any, *, state: str, what: str) -> dict[str, object]:
+    """One state's row of a per-state frame as a dict, or ``national(frame)``'s single row for ``"US"``."""
+    if state == NATIONAL:
+        return national(frame).row(0, named=True)
+    row = _lazy(frame).filter(pl.col("state") == state).collect()
+    if row.is_empty():
+        raise ValueError(f"no {what} row for state {state!r}")
+    return row.row(0, named=True)
+
+
 def pool_row(pool: pl.DataFrame | pl.LazyFrame, *, state: str) -> dict[str, object]:
     """The pool of one state as a dict, or the national aggregate for ``state == "US"``."""
-    if state == NATIONAL:
-        return national_pool(pool).row(0, named=True)
-    row = _lazy(pool).filter(pl.col("state") == state).collect()
-    if row.is_empty():
-        raise ValueError(f"no pool row for state {state!r}")
-    return row.row(0, named=True)
+    return _state_row(pool, national_pool, state=state, what="pool")
 
 
 def pool_shares(by_type: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataFrame:
@@ -960,12 +965,7 @@ def describe_pool(pool: pl.DataFrame, *, state: str) -> str:
 
 def burden_row(burden: pl.DataFrame | pl.LazyFrame, *, state: str) -> dict[str, object]:
     """The supervision burden of one state as a dict, or the national aggregate for ``"US"``."""
-    if state == NATIONAL:
-        return national_burden(burden).row(0, named=True)
-    row = _lazy(burden).filter(pl.col("state") == state).collect()
-    if row.is_empty():
-        raise ValueError(f"no supervision-burden row for state {state!r}")
-    return row.row(0, named=True)
+    return _state_row(burden, national_burden, state=state, what="supervision-burden")
 
 
 def describe_burden(row: Mapping[str, Any], *, name: str, synthetic_supervisors: bool = False) -> str:

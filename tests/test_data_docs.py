@@ -18,7 +18,7 @@ def test_every_data_file_is_documented_in_the_data_readme(path):
     assert f"{path.parent.name}/{path.name}" in readme
 
 
-@pytest.mark.parametrize("path", [p for p in DATA_FILES if p.name != "nucc_taxonomy_251.csv"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
 def test_every_data_row_has_a_source_and_an_as_of(path):
     frame = pl.read_csv(path, infer_schema=False)
     when = "observed_date" if "price_usd" in frame.columns else "as_of"  # a price observation is dated by when it was seen

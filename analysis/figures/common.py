@@ -83,45 +83,39 @@ def us_tile_map(
 
     known = [i for i, v in enumerate(values) if v is not None]
     missing = [i for i, v in enumerate(values) if v is None]
-    fig = go.Figure()
-    marker_line = [3 if codes[i] == highlight else 0.5 for i in known]
-    fig.add_trace(
-        go.Scatter(
-            x=[x[i] for i in known],
-            y=[y[i] for i in known],
+
+    def tiles(indices: list[int], *, marker: dict, text_color: str, name: str) -> go.Scatter:
+        return go.Scatter(
+            x=[x[i] for i in indices],
+            y=[y[i] for i in indices],
             mode="markers+text",
-            text=[codes[i] for i in known],
-            textfont={"color": "#111827", "size": 11},
-            hovertext=[hover_for(codes[i]) for i in known],
+            text=[codes[i] for i in indices],
+            textfont={"color": text_color, "size": 11},
+            hovertext=[hover_for(codes[i]) for i in indices],
             hoverinfo="text",
+            marker={"symbol": "square", "size": 38, **marker},
+            name=name,
+            showlegend=False,
+        )
+
+    fig = go.Figure()
+    outline = [codes[i] == highlight for i in known]
+    fig.add_trace(
+        tiles(
+            known,
             marker={
-                "symbol": "square",
-                "size": 38,
                 "color": [values[i] for i in known],
                 "colorscale": colorscale,
                 "showscale": True,
                 "colorbar": {"title": {"text": html.escape(label)}, "thickness": 12},
-                "line": {"color": [HIGHLIGHT_COLOR if codes[i] == highlight else "white" for i in known], "width": marker_line},
+                "line": {"color": [HIGHLIGHT_COLOR if o else "white" for o in outline], "width": [3 if o else 0.5 for o in outline]},
             },
+            text_color="#111827",
             name=html.escape(label),
-            showlegend=False,
         )
     )
     if missing:
-        fig.add_trace(
-            go.Scatter(
-                x=[x[i] for i in missing],
-                y=[y[i] for i in missing],
-                mode="markers+text",
-                text=[codes[i] for i in missing],
-                textfont={"color": "#6b7280", "size": 11},
-                hovertext=[hover_for(codes[i]) for i in missing],
-                hoverinfo="text",
-                marker={"symbol": "square", "size": 38, "color": MISSING_COLOR, "line": {"color": "white", "width": 0.5}},
-                name="no data",
-                showlegend=False,
-            )
-        )
+        fig.add_trace(tiles(missing, marker={"color": MISSING_COLOR, "line": {"color": "white", "width": 0.5}}, text_color="#6b7280", name="no data"))
     fig.update_xaxes(visible=False, range=[-0.7, 10.7])
     fig.update_yaxes(visible=False, range=[-7.7, 0.7], scaleanchor="x")
     return house_layout(fig, title=title, height=460)

@@ -403,22 +403,12 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
     scratch = paths.executed_dir / f".{task['notebook']}.summary.{os.getpid()}.tmp"
     scratch.unlink(missing_ok=True)
     record: dict[str, Any] = {
-        "state": task["state"],
-        "notebook": task["notebook"],
-        "title": task["title"],
-        "status": "failed",
-        "parameters": dict(task["parameters"]),
-        "inputs": list(task["inputs"]),
-        "cache_key": task["cache_key"],
+        **_base_record(task),
         "cache_recipe": task["cache_recipe"],
         "html": paths.relative(paths.html),
         "executed": paths.relative(paths.executed),
         "summary_path": paths.relative(paths.summary),
-        "summary": {},
         "error": None,
-        "warnings": [],
-        "version": __version__,
-        "run_at": _now(),
         "worker": {"pid": os.getpid(), "kernel_starts": kernel.starts, "kernel_startup": dict(kernel.startup)},
     }
     started = time.perf_counter()
@@ -571,10 +561,9 @@ def _worker_main(worker_id: int, tasks: Any, results: Any, settings: Mapping[str
         loop.close()
 
 
-def _failure_record(task: Mapping[str, Any], ename: str, evalue: str, *, detail: str = "") -> dict[str, Any]:
-    """The record of a report that could not even be attempted (written, so the manifest shows it)."""
-    paths = ReportPaths(Path(task["out"]), task["state"], task["notebook"])
-    record = {
+def _base_record(task: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields every report record starts with: what was asked, and a status of failed until it succeeds."""
+    return {
         "state": task["state"],
         "notebook": task["notebook"],
         "title": task["title"],
@@ -582,14 +571,22 @@ def _failure_record(task: Mapping[str, Any], ename: str, evalue: str, *, detail:
         "parameters": dict(task["parameters"]),
         "inputs": list(task["inputs"]),
         "cache_key": task["cache_key"],
-        "html": paths.relative(paths.html) if paths.html.exists() else None,
-        "executed": None,
-        "summary_path": None,
         "summary": {},
-        "error": {"cell_index": None, "source_cell_index": None, "ename": ename, "evalue": evalue, "detail": detail[-4000:]},
         "warnings": [],
         "version": __version__,
         "run_at": _now(),
+    }
+
+
+def _failure_record(task: Mapping[str, Any], ename: str, evalue: str, *, detail: str = "") -> dict[str, Any]:
+    """The record of a report that could not even be attempted (written, so the manifest shows it)."""
+    paths = ReportPaths(Path(task["out"]), task["state"], task["notebook"])
+    record = {
+        **_base_record(task),
+        "html": paths.relative(paths.html) if paths.html.exists() else None,
+        "executed": None,
+        "summary_path": None,
+        "error": {"cell_index": None, "source_cell_index": None, "ename": ename, "evalue": evalue, "detail": detail[-4000:]},
         "durations": {},
     }
     with contextlib.suppress(OSError):

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis.notebook import check_choice
 from analysis.schemas import PROVIDER_TYPES, SUPERVISION_TEXT
 
 Frame = pl.DataFrame | pl.LazyFrame
@@ -45,16 +46,9 @@ def _eager(frame: Frame) -> pl.DataFrame:
 
 
 def check_profession(profession: object) -> str:
-    """Return ``profession`` if it is one of :data:`analysis.schemas.PROVIDER_TYPES`, else raise.
-
-    Raises
-    ------
-    ValueError
-        Naming the valid choices.
-    """
-    if not isinstance(profession, str) or profession not in PROVIDER_TYPES:
-        raise ValueError(f"unknown profession {profession!r}; expected one of {', '.join(PROVIDER_TYPES)}")
-    return profession
+    """Return ``profession`` if it is one of :data:`analysis.schemas.PROVIDER_TYPES`, else raise a
+    ValueError naming the valid choices."""
+    return check_choice("profession", profession, PROVIDER_TYPES)
 
 
 # --- where courses are held ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import polars as pl
 
+from analysis.groupstats import group_stats
 from analysis.normalize import parse_price  # noqa: F401  (re-exported: the price parser lives with the vocabularies)
 
 DEFAULT_PRICE_CAP_USD = 500.0  # the seed's "treatments cost up to about $500"
@@ -210,31 +211,13 @@ def _describe(v: pl.Expr, *, quantiles: dict[str, float]) -> list[pl.Expr]:
     ]
 
 
-def _packed_group_key(schema: pl.Schema, by: Sequence[str]) -> pl.Expr | None:
-    """One integer key for several categorical columns (their physical codes, packed), or None.
-
-    Hashing one UInt64 per row is much cheaper than hashing several categorical columns; the codes
-    come back with ``first()`` per group.
-    """
-    if not by or not all(isinstance(schema[c], pl.Categorical | pl.Enum) for c in by):
-        return None
-    key = pl.lit(0, pl.UInt64)
-    for column in by:
-        key = key * (1 << 16) + pl.col(column).to_physical().cast(pl.UInt64)
-    return key.alias("_group") if len(by) <= 4 else None
-
-
 def summarize_groups(prices: Frame, *, by: Sequence[str], value: str) -> pl.LazyFrame:
-    """n, mean, median, P10 and P90 of ``value`` per group, in one lazy pass (the heavy path of big files).
+    """n, mean, median, P10 and P90 of the finite ``value`` per group: the heavy path of big files.
 
-    With categorical keys, groups are found through one packed integer key; otherwise by the columns.
+    Collects the input. With categorical keys and prices in whole cents (or half cents), one sort of
+    packed integers orders every group at once (:mod:`analysis.groupstats`); otherwise a ``group_by``.
     """
-    lf = _lazy(prices)
-    aggs = _describe(pl.col(value), quantiles={"p10": 0.10, "p90": 0.90})
-    packed = _packed_group_key(lf.collect_schema(), by)
-    if packed is None:
-        return lf.group_by(list(by)).agg(aggs)
-    return lf.group_by(packed).agg(*[pl.col(c).first() for c in by], *aggs).drop("_group")
+    return group_stats(prices, by=by, value=value).lazy()
 
 
 def price_stats(

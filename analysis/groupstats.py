@@ -102,7 +102,8 @@ def _packed_values(lazy: pl.LazyFrame, schema: pl.Schema, by: list[str], value: 
         columns = finite_values(lazy, value).select(packed.alias("_packed"), (scaled - ticks).abs().max().alias("_off")).collect()
     except pl.exceptions.InvalidOperationError:  # a negative price, or one above 2**32 ticks
         return None
-    if columns.height == 0 or columns["_off"][0] > _TICK_TOLERANCE:
+    # first(), not columns["_off"][0]: indexing would materialise the broadcast scalar, row by row
+    if columns.height == 0 or columns.select(pl.col("_off").first()).item() > _TICK_TOLERANCE:
         return None
     # read after the collect: reading the file is what adds a Categorical's new categories
     if any(_category_count(schema[c]) > 1 << width for c in by):

@@ -36,6 +36,15 @@ def state_name(state: str) -> str:
     return reference.states().filter(pl.col("state") == state)["name"].item()
 
 
+# Inline styles: the same look in JupyterLab, in nbconvert's HTML and in the report pages, which
+# share no stylesheet. The banner matches the report page's own synthetic banner.
+_BANNER_STYLE = "background:#fff4d6;border:2px solid #e0a800;color:#5c4300;padding:.8rem 1rem;border-radius:6px;margin:.5rem 0 1rem"
+_CALLOUT_STYLE = {
+    "note": "background:#eef4fb;border-left:4px solid #2f5d9e;padding:.6rem .9rem;margin:.5rem 0",
+    "warning": "background:#fff7e6;border-left:4px solid #c05621;padding:.6rem .9rem;margin:.5rem 0",
+}
+
+
 def synthetic_banner(*frames: pl.DataFrame, what: str = "data") -> HTML:
     """A visible banner when any row of ``frames`` is synthetic; an empty output otherwise."""
     synthetic = sum(int(f["source"].str.contains("(?i)synthetic").sum()) for f in frames if "source" in f.columns)
@@ -43,7 +52,7 @@ def synthetic_banner(*frames: pl.DataFrame, what: str = "data") -> HTML:
     if not synthetic:
         return HTML("")
     return HTML(
-        '<div class="bm-banner synthetic" role="alert"><strong>Synthetic sample data.</strong> '
+        f'<div class="bm-banner synthetic" role="alert" style="{_BANNER_STYLE}"><strong>Synthetic sample data.</strong> '
         f"{synthetic:,} of {total:,} rows of the {html.escape(what)} are generated, not observed: "
         "the numbers show how the analysis works, not what the market charges. "
         "Bring your own file to analyse real observations.</div>"
@@ -57,4 +66,5 @@ def is_synthetic(*frames: pl.DataFrame) -> bool:
 
 def callout(text: str, *, kind: str = "note") -> HTML:
     """A boxed note (``note`` or ``warning``); ``text`` is escaped."""
-    return HTML(f'<div class="bm-callout {html.escape(kind)}">{html.escape(text)}</div>')
+    style = _CALLOUT_STYLE.get(kind, _CALLOUT_STYLE["note"])
+    return HTML(f'<div class="bm-callout {html.escape(kind)}" style="{style}">{html.escape(text)}</div>')

@@ -6,7 +6,8 @@ require.js, no MathJax, no CSS from a CDN) and with code, input prompts and outp
 
 - a ``<script src>`` to plotly.js, stored once per report set at ``<out>/assets/plotly.min.js`` and
   referenced relatively, so every page works from a file share or a USB stick;
-- a banner slot (a "Synthetic sample data" banner when the summary says ``"synthetic": true``, a
+- a banner slot (a "Synthetic sample data" banner when the summary says ``"synthetic": true`` and the
+  notebook did not already show its own, more specific one; a
   failure banner when a cell raised);
 - a footer with the parameters, the data files with their SHA-256, the package version and run date.
 
@@ -26,6 +27,8 @@ import jinja2
 from markupsafe import Markup
 
 from .summary import atomic_write_bytes
+
+NOTEBOOK_SYNTHETIC_BANNER = 'class="bm-banner synthetic"'  # what analysis.notebook.synthetic_banner writes
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PLOTLY_ASSET = Path("assets") / "plotly.min.js"
@@ -112,15 +115,17 @@ def render_report(
 ) -> str:
     """The complete HTML page of one report, to be written at ``page`` under ``out``."""
     template = page_environment().get_template("report.html.j2")
+    body = notebook_body(nb)
     return template.render(
         title=title,
         state=state,
         topic=topic,
         notebook_file=notebook_file,
-        body=Markup(notebook_body(nb)),  # nbconvert's own HTML
+        body=Markup(body),  # nbconvert's own HTML
         plotly_js=relative_href(page, Path(out) / PLOTLY_ASSET),
         index_href=relative_href(page, Path(out) / "index.html"),
-        synthetic=summary.get("synthetic") is True,
+        # one banner per page: the notebook's own (which counts the generated rows) when it shows one
+        synthetic=summary.get("synthetic") is True and NOTEBOOK_SYNTHETIC_BANNER not in body,
         error=error,
         parameters=dict(parameters),
         inputs=list(inputs),

@@ -1,0 +1,52 @@
+"""One synthetic banner per report page: the notebook's own when it shows one, else the page's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.notebook import synthetic_banner
+from analysis.report import export
+from analysis.sample import synthetic_prices
+
+
+def page_for(nb: nbformat.NotebookNode, *, synthetic: bool, tmp_path: Path) -> str:
+    return export.render_report(
+        nb,
+        out=tmp_path,
+        page=tmp_path / "TX" / "pricing.html",
+        title="Pricing — Texas",
+        state="TX",
+        topic="pricing",
+        notebook_file="pricing.ipynb",
+        parameters={"state": "TX"},
+        inputs=[],
+        summary={"synthetic": synthetic},
+        error=None,
+        version="0",
+        run_at="2026-11-27",
+    )
+
+
+def notebook_with_output(html: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell("banner", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": ""})])
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Pricing"), cell])
+
+
+def banners(page: str) -> int:
+    return page.count("Synthetic sample data")
+
+
+@pytest.mark.parametrize(("notebook_banner", "expected_kind"), [(True, "bm-banner synthetic"), (False, "banner-synthetic")])
+def test_a_synthetic_report_shows_exactly_one_banner(tmp_path, notebook_banner, expected_kind):
+    html = synthetic_banner(synthetic_prices(20, seed=1), what="price observations").data if notebook_banner else "<p>numbers</p>"
+    page = page_for(notebook_with_output(html), synthetic=True, tmp_path=tmp_path)
+    assert banners(page) == 1
+    assert expected_kind in page
+
+
+def test_a_report_on_real_data_shows_no_banner(tmp_path):
+    page = page_for(notebook_with_output("<p>numbers</p>"), synthetic=False, tmp_path=tmp_path)
+    assert banners(page) == 0

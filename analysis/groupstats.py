@@ -146,7 +146,7 @@ def _group_runs(ordered: pl.Series) -> pl.DataFrame:
 def _ticks_to_usd(ticks: pl.Series) -> pl.Series:
     # divide by a column, not a scalar: polars turns ``series / 10_000`` into a multiplication by
     # 0.0001, which is not exact (147_700 * 0.0001 = 14.770000000000001, not 14.77)
-    return ticks.cast(pl.Float64) / pl.Series([float(TICKS_PER_USD)]).extend_constant(float(TICKS_PER_USD), len(ticks) - 1)
+    return ticks.cast(pl.Float64) / pl.repeat(float(TICKS_PER_USD), len(ticks), eager=True)
 
 
 def _order_statistic(ordered: pl.Series, starts: pl.Series, ranks: pl.Series) -> pl.Series:

@@ -6,23 +6,27 @@ P10, P90 of the price per Botox-equivalent unit. Both use the same algebra: the 
 is constant within a group (product is a key), so the statistics of the price are divided by it once
 per group rather than once per row (exact for mean and linear-interpolated quantiles).
 
-Each side runs in its own fresh subprocess, so its peak memory (VmHWM) is its own: one untimed warm-up
-run (imports pyarrow for pandas, starts polars' thread pool, fills the page cache), then REPEATS timed
-runs; the table shows their median (and the first, cold, run for the record). The results are
-compared before the timings count. Targets: polars at least 5x faster, at most half pandas' peak memory.
+Each side runs in its own long-lived subprocess, so its peak memory (VmHWM) is its own. The first
+run of each is the cold one (pandas imports pyarrow inside it, polars starts its thread pool); then
+the two take turns, REPEATS rounds, alternating which goes first, so that a slow spell of the machine
+falls on both sides alike. The table shows the median of those rounds (and the cold runs for the
+record). The results are compared before the timings count. Targets: polars at least 5x faster, at
+most half pandas' peak memory.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 WORK = Path(__file__).resolve().parent / "_work" / "pricing"
 ROWS = 10_000_000
-REPEATS = 5
+REPEATS = 7
 KEYS = ["state", "provider_type", "product", "pricing_model"]
 
 POLARS = r"""
@@ -43,9 +47,10 @@ def compute():
         .collect()
     )
 
-out, seconds = TIMED(compute)
-out.with_columns(pl.col(c).cast(pl.String) for c in KEYS).sort(KEYS).write_parquet(sys.argv[3])
-print(json.dumps({**seconds, "peak_mb": PEAK(), "groups": out.height}))
+def save(out):
+    out.with_columns(pl.col(c).cast(pl.String) for c in KEYS).sort(KEYS).write_parquet(sys.argv[3])
+
+SERVE(compute, save)
 """
 
 PANDAS = r"""
@@ -65,32 +70,37 @@ def compute():
         out[c] = out[c] / out["factor"]
     return out.drop(columns="factor")
 
-out, seconds = TIMED(compute)
-for c in KEYS:
-    out[c] = out[c].astype(str)
-out.sort_values(KEYS).to_parquet(sys.argv[3], index=False)
-print(json.dumps({**seconds, "peak_mb": PEAK(), "groups": len(out)}))
+def save(out):
+    for c in KEYS:
+        out[c] = out[c].astype(str)
+    out.sort_values(KEYS).to_parquet(sys.argv[3], index=False)
+
+SERVE(compute, save)
 """
 
 
-# Peak resident memory of this process alone: VmHWM belongs to the address space that exec created,
-# while ru_maxrss would carry over the (large) high-water mark of the benchmark process that forked it.
-PEAK_CODE = """
+# The worker loop: "run" computes once and answers its wall time; "finish" saves the last result and
+# answers the peak resident memory of this process alone (VmHWM belongs to the address space that exec
+# created, while ru_maxrss would carry over the high-water mark of the benchmark process that forked it).
+WORKER_CODE = """
 def PEAK():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
 
-def TIMED(compute):
-    import statistics
-    times = []
-    for _ in range(1 + REPEATS):  # the first run is the warm-up
-        start = time.perf_counter()
-        out = compute()
-        times.append(time.perf_counter() - start)
-        if len(times) <= REPEATS:
-            del out  # keep one result alive at a time, as a single run would
-    return out, {"cold": times[0], "seconds": statistics.median(times[1:]), "runs": times[1:]}
+def SERVE(compute, save):
+    out = None
+    print(json.dumps({"ready": True}), flush=True)  # imports done: the parent starts timing only now
+    for line in sys.stdin:
+        if line.strip() == "run":
+            out = None  # hold one result at a time, as a single run would
+            start = time.perf_counter()
+            out = compute()
+            print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+        elif line.strip() == "finish":
+            save(out)
+            print(json.dumps({"peak_mb": PEAK(), "groups": len(out)}), flush=True)
+            return
 """
 
 
@@ -123,10 +133,47 @@ def make_data(rows: int = ROWS) -> tuple[Path, Path]:
     return path, conv
 
 
-def _measure(code: str, path: Path, conv: Path, out: Path) -> dict:
-    script = f"KEYS = {KEYS!r}\nREPEATS = {REPEATS}\n{PEAK_CODE}\n" + code
-    done = subprocess.run([sys.executable, "-c", script, str(path), str(conv), str(out)], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+class _Worker:
+    """One side of the benchmark in its own Python process, answering "run" and "finish" a line each."""
+
+    def __init__(self, code: str, path: Path, conv: Path, out: Path) -> None:
+        script = f"KEYS = {KEYS!r}\n{WORKER_CODE}\n" + code
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        args = [sys.executable, "-c", script, str(path), str(conv), str(out)]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+
+    def ask(self, command: str | None) -> dict:
+        """Send ``command`` (None: only wait for the next answer) and return the answer."""
+        if command is not None:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            self.stderr.seek(0)
+            raise RuntimeError(f"benchmark worker died:\n{self.stderr.read()[-2000:]}")
+        return json.loads(line)
+
+    def finish(self) -> dict:
+        answer = self.ask("finish")
+        self.proc.wait()
+        return answer
+
+
+def _measure(path: Path, conv: Path, polars_out: Path, pandas_out: Path) -> tuple[dict, dict]:
+    """Cold run each, then REPEATS alternating rounds; returns each side's cold, median and peak."""
+    sides = {"polars": _Worker(POLARS, path, conv, polars_out), "pandas": _Worker(PANDAS, path, conv, pandas_out)}
+    for worker in sides.values():  # both have imported their libraries before anything is timed
+        worker.ask(None)
+    cold = {name: worker.ask("run")["seconds"] for name, worker in sides.items()}
+    runs: dict[str, list[float]] = {name: [] for name in sides}
+    for round_ in range(REPEATS):
+        order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
+        for name in order:
+            runs[name].append(sides[name].ask("run")["seconds"])
+    results = {}
+    for name, worker in sides.items():
+        results[name] = {"cold": cold[name], "seconds": statistics.median(runs[name]), "runs": runs[name], **worker.finish()}
+    return results["polars"], results["pandas"]
 
 
 def _same_results(a: Path, b: Path) -> bool:
@@ -148,8 +195,7 @@ def run(rows: int = ROWS) -> list[dict]:
     path, conv = make_data(rows)
     prepare = time.perf_counter() - start
     polars_out, pandas_out = WORK / "stats_polars.parquet", WORK / "stats_pandas.parquet"
-    pol = _measure(POLARS, path, conv, polars_out)
-    pdn = _measure(PANDAS, path, conv, pandas_out)
+    pol, pdn = _measure(path, conv, polars_out, pandas_out)
     same = _same_results(polars_out, pandas_out)
     speedup = pdn["seconds"] / pol["seconds"]
     memory_ratio = pol["peak_mb"] / pdn["peak_mb"]
@@ -158,8 +204,8 @@ def run(rows: int = ROWS) -> list[dict]:
         {"benchmark": b, "variant": "data", "metric": "prepare/cached data (s)", "value": prepare, "target": None, "ok": None},
         {"benchmark": b, "variant": "polars", "metric": "first (cold) run (s)", "value": pol["cold"], "target": None, "ok": None},
         {"benchmark": b, "variant": "pandas", "metric": "first (cold) run (s)", "value": pdn["cold"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "polars", "metric": f"wall, median of {REPEATS} (s)", "value": pol["seconds"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "pandas", "metric": f"wall, median of {REPEATS} (s)", "value": pdn["seconds"], "target": None, "ok": None},
+        {"benchmark": b, "variant": "polars", "metric": f"wall, median of {REPEATS} alternating runs (s)", "value": pol["seconds"], "target": None, "ok": None},
+        {"benchmark": b, "variant": "pandas", "metric": f"wall, median of {REPEATS} alternating runs (s)", "value": pdn["seconds"], "target": None, "ok": None},
         {"benchmark": b, "variant": "polars", "metric": "peak RSS (MB)", "value": pol["peak_mb"], "target": None, "ok": None},
         {"benchmark": b, "variant": "pandas", "metric": "peak RSS (MB)", "value": pdn["peak_mb"], "target": None, "ok": None},
         {"benchmark": b, "variant": "polars vs pandas", "metric": "same results", "value": same, "target": "True", "ok": same},

@@ -32,6 +32,7 @@ REFERENCE_FILES = {
     "product_costs": REFERENCE_DIR / "product_costs.csv",
     "price_benchmarks": REFERENCE_DIR / "price_benchmarks.csv",
     "nucc_taxonomy": REFERENCE_DIR / "nucc_taxonomy_251.csv",
+    "us_state_shapes": REFERENCE_DIR / "us_state_shapes.csv",
 }
 
 

@@ -105,6 +105,12 @@ def price_benchmarks() -> pl.DataFrame:
     return _read("price_benchmarks", {"price_low_usd": _NUMERIC, "price_high_usd": _NUMERIC})
 
 
+@lru_cache(maxsize=1)
+def us_state_shapes() -> pl.DataFrame:
+    """Projected state outlines (Albers USA, north up) for the offline US map; see :mod:`analysis.geo`."""
+    return _read("us_state_shapes", {"ring": pl.Int32, "x": _NUMERIC, "y": _NUMERIC})
+
+
 def reference_files() -> list[Path]:
     """The reference files that exist (for report footers and cache keys)."""
     return [p for p in config.REFERENCE_FILES.values() if p.exists()]

@@ -10,8 +10,8 @@ import polars as pl
 from jinja2 import Environment, select_autoescape
 
 # A tile grid: every state (and DC) one equal square, placed roughly where it lies, so small
-# states are as visible as big ones. Geographic choropleths need plotly's topojson from a CDN,
-# which an offline report cannot fetch. (row, column); row 0 is the top.
+# states are as visible as big ones (the geographic map is analysis.figures.usmap; plotly's own
+# choropleth is not used because it fetches its base map from a CDN). (row, column); row 0 is the top.
 STATE_TILES: dict[str, tuple[int, int]] = {
     "AK": (0, 0), "ME": (0, 10),
     "VT": (1, 9), "NH": (1, 10),
@@ -71,15 +71,9 @@ def us_tile_map(
     x = [STATE_TILES[c][1] for c in codes]
     y = [-STATE_TILES[c][0] for c in codes]
     values = [by_state.get(c, {}).get(value) for c in codes]
-    hover = dict(hover or {})
 
     def hover_for(code: str) -> str:
-        row = by_state.get(code)
-        if row is None or row.get(value) is None:
-            return f"<b>{code}</b><br>{html.escape(label)}: no data"
-        lines = [f"<b>{code}</b>", f"{html.escape(label)}: {value_prefix}{row[value]:{value_format}}"]
-        lines += [f"{html.escape(lab)}: {html.escape(str(row.get(col)))}" for col, lab in hover.items()]
-        return "<br>".join(lines)
+        return state_hover(by_state.get(code), code, value=value, label=label, hover=hover, value_format=value_format, value_prefix=value_prefix)
 
     known = [i for i, v in enumerate(values) if v is not None]
     missing = [i for i, v in enumerate(values) if v is None]
@@ -119,6 +113,26 @@ def us_tile_map(
     fig.update_xaxes(visible=False, range=[-0.7, 10.7])
     fig.update_yaxes(visible=False, range=[-7.7, 0.7], scaleanchor="x")
     return house_layout(fig, title=title, height=460)
+
+
+def state_hover(
+    row: Mapping[str, object] | None, code: str, *, value: str, label: str, hover: Mapping[str, str] | None, value_format: str, value_prefix: str
+) -> str:
+    """Hover text of one state on a US map: its value (or "no data") and the ``hover`` columns, escaped."""
+    if row is None or row.get(value) is None:
+        return f"<b>{code}</b><br>{html.escape(label)}: no data"
+    lines = [f"<b>{code}</b>", f"{html.escape(label)}: {value_prefix}{row[value]:{value_format}}"]
+    lines += [f"{html.escape(lab)}: {html.escape(_hover_value(row.get(col)))}" for col, lab in (hover or {}).items()]
+    return "<br>".join(lines)
+
+
+def _hover_value(value: object) -> str:
+    # an index of 110.5263157894737 reads as 110.5; whole numbers get thousands separators
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))

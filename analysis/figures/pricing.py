@@ -7,7 +7,8 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
-from analysis.figures.common import house_layout, safe_text, us_tile_map
+from analysis.figures.common import house_layout, safe_text
+from analysis.figures.usmap import us_state_map
 
 ACCENT = "#2563eb"
 CAP_COLOR = "#dc2626"
@@ -57,8 +58,8 @@ def median_with_ci(stats: pl.DataFrame, *, by: str, label: str, title: str, labe
 
 
 def state_median_map(index: pl.DataFrame, *, highlight: str | None = None, title: str) -> go.Figure:
-    """Median per-unit price per state on the tile map, with n and the price index in the hover."""
-    return us_tile_map(
+    """Median per-unit price per state on the US map, with n and the price index in the hover."""
+    return us_state_map(
         index,
         value="median",
         label="Median $ per Botox-equivalent unit",

@@ -48,7 +48,7 @@ def group_stats_by_hash(
 def group_stats(
     frame: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str], value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES
 ) -> pl.DataFrame:
-    """n, mean and the named quantiles of the finite ``value`` per group (sorted by the key codes).
+    """n, mean and the named quantiles of the finite ``value`` per group; row order is unspecified.
 
     One sort of packed integers when the keys are categorical and the values whole ticks (see the
     module docstring); otherwise :func:`group_stats_by_hash`. Keys keep their dtype; n is UInt32.

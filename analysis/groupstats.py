@@ -32,17 +32,24 @@ def finite_values(frame: pl.DataFrame | pl.LazyFrame, value: str) -> pl.LazyFram
     return frame.lazy().filter(pl.col(value).is_finite())  # null is not finite: the filter drops it too
 
 
-def group_stats_by_hash(
-    frame: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str], value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES
-) -> pl.DataFrame:
-    """n, mean and the named quantiles of the finite ``value`` per group, with one ``group_by``."""
+def summary_exprs(value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES) -> list[pl.Expr]:
+    """n, mean and the named quantiles of ``value`` as aggregations (run them on finite values).
+
+    Quantiles interpolate linearly, as numpy's and pandas' defaults; the median is the 0.5 quantile.
+    """
     v = pl.col(value)
-    aggs = [
+    return [
         pl.len().alias("n"),
         v.mean().alias("mean"),
         *[v.quantile(q, interpolation="linear").alias(name) for name, q in quantiles.items()],
     ]
-    return finite_values(frame, value).group_by(list(by)).agg(aggs).collect()
+
+
+def group_stats_by_hash(
+    frame: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str], value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES
+) -> pl.DataFrame:
+    """n, mean and the named quantiles of the finite ``value`` per group, with one ``group_by``."""
+    return finite_values(frame, value).group_by(list(by)).agg(summary_exprs(value, quantiles)).collect()
 
 
 def group_stats(

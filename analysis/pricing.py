@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from analysis.groupstats import group_stats
+from analysis.groupstats import finite_values, group_stats, summary_exprs
 from analysis.normalize import parse_price  # noqa: F401  (re-exported: the price parser lives with the vocabularies)
 
 DEFAULT_PRICE_CAP_USD = 500.0  # the seed's "treatments cost up to about $500"
@@ -201,16 +201,6 @@ def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int]:
     return first_rank_reaching(alpha) - 1, first_rank_reaching(1 - alpha) - 1
 
 
-def _describe(v: pl.Expr, *, quantiles: dict[str, float]) -> list[pl.Expr]:
-    """n, mean, median and the named quantiles (linear interpolation, as numpy and pandas default)."""
-    return [
-        pl.len().alias("n"),
-        v.mean().alias("mean"),
-        v.median().alias("median"),
-        *[v.quantile(q, interpolation="linear").alias(name) for name, q in quantiles.items()],
-    ]
-
-
 def summarize_groups(prices: Frame, *, by: Sequence[str], value: str) -> pl.LazyFrame:
     """n, mean, median, P10 and P90 of the finite ``value`` per group: the heavy path of big files.
 
@@ -236,9 +226,9 @@ def price_stats(
     unknown = [c for c in by if c not in GROUPABLE]
     if unknown:
         raise ValueError(f"cannot group by {', '.join(unknown)}; expected some of {', '.join(GROUPABLE)}")
-    v = pl.col(value)
-    present = _lazy(prices).filter(v.is_not_null() & v.is_finite())
-    aggs = [*_describe(v, quantiles={"p10": 0.10, "q1": 0.25, "q3": 0.75, "p90": 0.90}), v.sort().alias("_sorted")]
+    present = finite_values(prices, value)
+    quantiles = {"median": 0.5, "p10": 0.10, "q1": 0.25, "q3": 0.75, "p90": 0.90}
+    aggs = [*summary_exprs(value, quantiles), pl.col(value).sort().alias("_sorted")]
     keys = list(by) or [pl.lit("all").alias("_all")]  # one group when no keys, so the aggregations are lists alike
     stats = present.group_by(keys).agg(aggs).collect()
     ranks = [median_ci_ranks(n, level) if n else (None, None) for n in stats["n"].to_list()]

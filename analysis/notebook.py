@@ -14,6 +14,7 @@ import polars as pl
 from IPython.display import HTML
 
 from analysis import reference, sample
+from analysis.banner import synthetic_banner_html
 
 
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
@@ -36,9 +37,7 @@ def state_name(state: str) -> str:
     return reference.states().filter(pl.col("state") == state)["name"].item()
 
 
-# Inline styles: the same look in JupyterLab, in nbconvert's HTML and in the report pages, which
-# share no stylesheet. The banner matches the report page's own synthetic banner.
-_BANNER_STYLE = "background:#fff4d6;border:2px solid #e0a800;color:#5c4300;padding:.8rem 1rem;border-radius:6px;margin:.5rem 0 1rem"
+# Inline styles, as the banner's (analysis.banner): JupyterLab and the reports share no stylesheet.
 _CALLOUT_STYLE = {
     "note": "background:#eef4fb;border-left:4px solid #2f5d9e;padding:.6rem .9rem;margin:.5rem 0",
     "warning": "background:#fff7e6;border-left:4px solid #c05621;padding:.6rem .9rem;margin:.5rem 0",
@@ -52,10 +51,11 @@ def synthetic_banner(*frames: pl.DataFrame, what: str = "data") -> HTML:
     if not synthetic:
         return HTML("")
     return HTML(
-        f'<div class="bm-banner synthetic" role="alert" style="{_BANNER_STYLE}"><strong>Synthetic sample data.</strong> '
-        f"{synthetic:,} of {total:,} rows of the {html.escape(what)} are generated, not observed: "
-        "the numbers show how the analysis works, not what the market charges. "
-        "Bring your own file to analyse real observations.</div>"
+        synthetic_banner_html(
+            f"<strong>Synthetic sample data.</strong> {synthetic:,} of {total:,} rows of the {html.escape(what)} "
+            "are generated, not observed: the numbers show how the analysis works, not what the market charges. "
+            "Bring your own file to analyse real observations."
+        )
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
+from analysis.banner import synthetic_banner_html
 from analysis.figures.common import HIGHLIGHT_COLOR, Table, house_layout, safe_text, us_tile_map
 from analysis.providers import RULE_CLASSES
 from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES
@@ -243,7 +244,7 @@ def synthetic_banner(synthetic_rows: pl.DataFrame, *, total_rows: int) -> str:
         "Pools, shares and supervision ratios that include these types are illustrations, not facts; "
         "the other rows are published counts (sources below). Pass provider_counts_path to use your own counts."
     )
-    return f'<div class="bm-banner synthetic" role="alert" style="background:#fff4d6;border:2px solid #e0a800;color:#5c4300;padding:.6em .9em;border-radius:6px">{html.escape(text)}</div>'
+    return synthetic_banner_html(html.escape(text))
 
 
 def sources_html(sources: pl.DataFrame, *, column: str = "source", note: str = "") -> str:

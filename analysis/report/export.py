@@ -26,9 +26,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .summary import atomic_write_bytes
+from analysis.banner import SYNTHETIC_BANNER_MARK
 
-NOTEBOOK_SYNTHETIC_BANNER = 'class="bm-banner synthetic"'  # what analysis.notebook.synthetic_banner writes
+from .summary import atomic_write_bytes
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PLOTLY_ASSET = Path("assets") / "plotly.min.js"
@@ -125,7 +125,7 @@ def render_report(
         plotly_js=relative_href(page, Path(out) / PLOTLY_ASSET),
         index_href=relative_href(page, Path(out) / "index.html"),
         # one banner per page: the notebook's own (which counts the generated rows) when it shows one
-        synthetic=summary.get("synthetic") is True and NOTEBOOK_SYNTHETIC_BANNER not in body,
+        synthetic=summary.get("synthetic") is True and SYNTHETIC_BANNER_MARK not in body,
         error=error,
         parameters=dict(parameters),
         inputs=list(inputs),

@@ -94,8 +94,10 @@ def albers_usa(scale: float = 1070, translate: Point = (480, 250)):
     alaska = conic_equal_area((55, 65), 154, (-2, 58.5), k * 0.35, (x - 0.307 * k, y + 0.201 * k))
     hawaii = conic_equal_area((8, 18), 157, (-3, 19.9), k, (x - 0.205 * k, y + 0.212 * k))
 
+    insets = {"AK": alaska, "HI": hawaii}
+
     def project(state: str, lon: float, lat: float) -> Point:
-        return {"AK": alaska, "HI": hawaii}.get(state, lower48)(lon, lat)
+        return insets.get(state, lower48)(lon, lat)
 
     return project
 

@@ -70,28 +70,27 @@ _TRAILING = (
 
 def nppes_header() -> list[str]:
     """The 330 column names of the NPPES NPI file, in order."""
-    taxonomy = [
-        name
-        for n in range(1, 16)
-        for name in (
-            f"Healthcare Provider Taxonomy Code_{n}",
-            f"Provider License Number_{n}",
-            f"Provider License Number State Code_{n}",
-            f"Healthcare Provider Primary Taxonomy Switch_{n}",
-        )
-    ]
-    other_ids = [
-        name
-        for n in range(1, 51)
-        for name in (
-            f"Other Provider Identifier_{n}",
-            f"Other Provider Identifier Type Code_{n}",
-            f"Other Provider Identifier State_{n}",
-            f"Other Provider Identifier Issuer_{n}",
-        )
-    ]
-    groups = [f"Healthcare Provider Taxonomy Group_{n}" for n in range(1, 16)]
+    taxonomy = _numbered(
+        15,
+        "Healthcare Provider Taxonomy Code",
+        "Provider License Number",
+        "Provider License Number State Code",
+        "Healthcare Provider Primary Taxonomy Switch",
+    )
+    other_ids = _numbered(
+        50,
+        "Other Provider Identifier",
+        "Other Provider Identifier Type Code",
+        "Other Provider Identifier State",
+        "Other Provider Identifier Issuer",
+    )
+    groups = _numbered(15, "Healthcare Provider Taxonomy Group")
     return [*_LEADING, *taxonomy, *other_ids, *_TRAILING, *groups, "Certification Date"]
+
+
+def _numbered(count: int, *fields: str) -> list[str]:
+    """``field_1`` for every field, then ``field_2`` …: how the NPI file numbers its repeated columns."""
+    return [f"{field}_{n}" for n in range(1, count + 1) for field in fields]
 
 
 def header_line(columns: list[str] | None = None) -> str:

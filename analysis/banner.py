@@ -8,7 +8,9 @@ to show one banner per page, so every banner must come from :func:`synthetic_ban
 from __future__ import annotations
 
 SYNTHETIC_BANNER_MARK = 'class="bm-banner synthetic"'
-_STYLE = "background:#fff4d6;border:2px solid #e0a800;color:#5c4300;padding:.8rem 1rem;border-radius:6px;margin:.5rem 0 1rem"
+_STYLE = (
+    "background:#fff4d6;border:2px solid #e0a800;color:#5c4300;padding:.8rem 1rem;border-radius:6px;margin:.5rem 0 1rem"
+)
 
 
 def synthetic_banner_html(body_html: str) -> str:

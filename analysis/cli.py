@@ -31,9 +31,13 @@ def fail(message: str) -> typer.Exit:
 def validate(
     path: Annotated[Path, typer.Argument(help="CSV, Parquet or xlsx file to check.")],
     table: Annotated[str, typer.Option(help="prices, state_rules, training or provider_counts.")] = "prices",
-    columns: Annotated[str | None, typer.Option(help="Header mapping, e.g. 'Clinic Name=clinic,Cost=price_usd'.")] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="Header mapping, e.g. 'Clinic Name=clinic,Cost=price_usd'.")
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding when the file is not UTF-8, e.g. cp1252.")] = None,
-    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows (default: beside the input).")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows (default: beside the input).")
+    ] = None,
 ) -> None:
     """Validate a file: print rows read / accepted / rejected and write the rejects with a reason."""
     from analysis.io import InputError, load_table, parse_column_mapping, write_rejects
@@ -63,7 +67,8 @@ def sample(
     out: Annotated[Path | None, typer.Option(help="Output file (.csv or .parquet).")] = None,
 ) -> None:
     """Generate synthetic price observations (labelled synthetic in their source column)."""
-    from analysis import config, sample as sample_mod
+    from analysis import config
+    from analysis import sample as sample_mod
 
     target = out or config.DEFAULT_PRICES
     if target.suffix not in (".csv", ".parquet"):
@@ -86,10 +91,17 @@ def providers_build(
     try:
         mapping = nppes.load_taxonomy_mapping()
         with Progress(
-            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), transient=True
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            transient=True,
         ) as bar:
             task = bar.add_task(f"reading {path.name}", total=path.stat().st_size if path.exists() else None)
-            result = nppes.count_providers(path, mapping, progress=lambda done, total: bar.update(task, completed=done, total=total))
+            result = nppes.count_providers(
+                path, mapping, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
     except ValueError as exc:
         raise fail(str(exc)) from None
     nppes.write_counts(result, out)

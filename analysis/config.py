@@ -23,6 +23,7 @@ DEFAULT_PROVIDER_COUNTS = SAMPLE_DIR / "provider_counts_sample.csv"
 
 REFERENCE_FILES = {
     "states": REFERENCE_DIR / "states.csv",
+    "state_aliases": REFERENCE_DIR / "state_aliases.csv",
     "taxonomy": REFERENCE_DIR / "nucc_taxonomy_provider_types.csv",
     "state_rules": REFERENCE_DIR / "state_rules.csv",
     "training": REFERENCE_DIR / "training_courses.csv",

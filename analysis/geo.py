@@ -113,7 +113,9 @@ def state_shapes(topology: dict, *, digits: int = 1) -> pl.DataFrame:
             for lon, lat in ring:
                 px, py = project(state, lon, lat)
                 rows.append((state, ring_number, round(px, digits), round(-py, digits)))
-    shapes = pl.DataFrame(rows, schema={"state": pl.String, "ring": pl.Int32, "x": pl.Float64, "y": pl.Float64}, orient="row")
+    shapes = pl.DataFrame(
+        rows, schema={"state": pl.String, "ring": pl.Int32, "x": pl.Float64, "y": pl.Float64}, orient="row"
+    )
     return shapes.with_columns(source=pl.lit(SOURCE), as_of=pl.lit(AS_OF))
 
 

@@ -46,14 +46,22 @@ def summary_exprs(value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES
 
 
 def group_stats_by_hash(
-    frame: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str], value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    by: Sequence[str],
+    value: str,
+    quantiles: Mapping[str, float] = DEFAULT_QUANTILES,
 ) -> pl.DataFrame:
     """n, mean and the named quantiles of the finite ``value`` per group, with one ``group_by``."""
     return finite_values(frame, value).group_by(list(by)).agg(summary_exprs(value, quantiles)).collect()
 
 
 def group_stats(
-    frame: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str], value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    by: Sequence[str],
+    value: str,
+    quantiles: Mapping[str, float] = DEFAULT_QUANTILES,
 ) -> pl.DataFrame:
     """n, mean and the named quantiles of the finite ``value`` per group; row order is unspecified.
 
@@ -106,7 +114,11 @@ def _packed_values(lazy: pl.LazyFrame, schema: pl.Schema, by: list[str], value: 
     packed = packed * (1 << _TICK_WIDTH) + ticks.cast(pl.UInt32).cast(pl.UInt64)
     try:
         # the largest distance from a whole tick rides along as a scalar column (broadcast, not stored)
-        columns = finite_values(lazy, value).select(packed.alias("_packed"), (scaled - ticks).abs().max().alias("_off")).collect()
+        columns = (
+            finite_values(lazy, value)
+            .select(packed.alias("_packed"), (scaled - ticks).abs().max().alias("_off"))
+            .collect()
+        )
     except pl.exceptions.InvalidOperationError:  # a negative price, or one above 2**32 ticks
         return None
     # first(), not columns["_off"][0]: indexing would materialise the broadcast scalar, row by row

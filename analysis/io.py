@@ -60,10 +60,7 @@ class LoadResult:
         return self.rejects.height
 
     def summary(self) -> str:
-        return (
-            f"{self.path.name}: {self.n_read} rows read, {self.n_accepted} accepted, "
-            f"{self.n_rejected} rejected"
-        )
+        return f"{self.path.name}: {self.n_read} rows read, {self.n_accepted} accepted, {self.n_rejected} rejected"
 
 
 # --- reading files into strings -------------------------------------------------------------------
@@ -245,10 +242,14 @@ def match_columns(
     mapping: dict[str, str] = {}
     for source, target in explicit.items():
         if target not in valid:
-            raise InputError(f"--columns: unknown column {target!r} for table {schema.name}; expected one of {', '.join(valid)}")
+            raise InputError(
+                f"--columns: unknown column {target!r} for table {schema.name}; expected one of {', '.join(valid)}"
+            )
         actual = header_by_key.get(_normalize_name(source))
         if actual is None:
-            raise InputError(f"{path}: --columns names {source!r}, which is not in the file; the file has {', '.join(header)}")
+            raise InputError(
+                f"{path}: --columns names {source!r}, which is not in the file; the file has {', '.join(header)}"
+            )
         mapping[actual] = target
     for name in header:
         if name in mapping or name == ROW_COLUMN:
@@ -294,7 +295,9 @@ def _quoted(expr: pl.Expr) -> pl.Expr:
 
 def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     numeric = text.str.replace_all(r"^\$|,|\s", "").cast(pl.Float64, strict=False)
-    return numeric if dtype == pl.Float64 else pl.when(numeric == numeric.round(0)).then(numeric).cast(dtype, strict=False)
+    return (
+        numeric if dtype == pl.Float64 else pl.when(numeric == numeric.round(0)).then(numeric).cast(dtype, strict=False)
+    )
 
 
 def _parse_date(text: pl.Expr) -> pl.Expr:
@@ -349,9 +352,19 @@ def _rules(column: Column, text: pl.Expr, parsed: pl.Expr) -> list[tuple[pl.Expr
     elif kind == "bool":
         rules.append((unparsed, pl.lit(f"{name}: expected yes or no, got ") + _quoted(text)))
     elif kind == "year":
-        rules.append((present & ~text.str.contains(r"^\d{4}").fill_null(False), pl.lit(f"{name}: expected a date or year (YYYY…), got ") + _quoted(text)))
+        rules.append(
+            (
+                present & ~text.str.contains(r"^\d{4}").fill_null(False),
+                pl.lit(f"{name}: expected a date or year (YYYY…), got ") + _quoted(text),
+            )
+        )
     elif kind == "choice":
-        rules.append((present & ~value.is_in(column.choices), pl.lit(f"{name}: expected one of {', '.join(column.choices)}, got ") + _quoted(text)))
+        rules.append(
+            (
+                present & ~value.is_in(column.choices),
+                pl.lit(f"{name}: expected one of {', '.join(column.choices)}, got ") + _quoted(text),
+            )
+        )
     elif kind in _PARSERS:
         label = "US state or DC" if kind == "state" else kind.replace("_", " ")
         rules.append((unparsed, pl.lit(f"{name}: unknown {label} ") + _quoted(text)))
@@ -361,9 +374,16 @@ def _rules(column: Column, text: pl.Expr, parsed: pl.Expr) -> list[tuple[pl.Expr
     if not column.nullable:
         rules.append((~present, pl.lit(f"{name}: missing value")))
     if column.minimum is not None and kind in ("int", "float", "price"):
-        rules.append(((value < column.minimum).fill_null(False), pl.lit(f"{name}: below the minimum {column.minimum:g}")))
+        rules.append(
+            ((value < column.minimum).fill_null(False), pl.lit(f"{name}: below the minimum {column.minimum:g}"))
+        )
     if column.maximum is not None and kind in ("int", "float", "price"):
-        rules.append(((value > column.maximum).fill_null(False), pl.lit(f"{name}: above the plausible maximum {column.maximum:g}")))
+        rules.append(
+            (
+                (value > column.maximum).fill_null(False),
+                pl.lit(f"{name}: above the plausible maximum {column.maximum:g}"),
+            )
+        )
     return [(bad.fill_null(False), reason) for bad, reason in rules]
 
 
@@ -384,7 +404,9 @@ def _empty_column(column: Column) -> pl.Expr:
     return pl.lit(None, dtype=_DTYPES.get(column.kind, pl.String)).alias(column.name)
 
 
-def validate_frame(raw: pl.DataFrame, schema: TableSchema, mapping: Mapping[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def validate_frame(
+    raw: pl.DataFrame, schema: TableSchema, mapping: Mapping[str, str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a frame of strings (already matched to ``schema``) into accepted and rejected rows.
 
     Accepted rows carry the schema's columns, parsed, plus ``source_row``; rejects carry the row as read
@@ -396,22 +418,35 @@ def validate_frame(raw: pl.DataFrame, schema: TableSchema, mapping: Mapping[str,
     txt = {c.name: f"__txt_{c.name}" for c in present}
     val = {c.name: f"__val_{c.name}" for c in present}
     long_reasons = [
-        (pl.col(f"__long_{c.name}"), pl.lit(f"{c.name}: value longer than {MAX_CELL_CHARS} characters")) for c in present
+        (pl.col(f"__long_{c.name}"), pl.lit(f"{c.name}: value longer than {MAX_CELL_CHARS} characters"))
+        for c in present
     ]
     staged = (
         raw.lazy()
         .with_columns(_clean(by_target[c.name]).alias(txt[c.name]) for c in present)
-        .with_columns((pl.col(txt[c.name]).str.len_chars() > MAX_CELL_CHARS).fill_null(False).alias(f"__long_{c.name}") for c in present)
-        .with_columns(pl.when(pl.col(f"__long_{c.name}")).then(None).otherwise(pl.col(txt[c.name])).alias(txt[c.name]) for c in present)
+        .with_columns(
+            (pl.col(txt[c.name]).str.len_chars() > MAX_CELL_CHARS).fill_null(False).alias(f"__long_{c.name}")
+            for c in present
+        )
+        .with_columns(
+            pl.when(pl.col(f"__long_{c.name}")).then(None).otherwise(pl.col(txt[c.name])).alias(txt[c.name])
+            for c in present
+        )
         .with_columns(_parse_expr(c, pl.col(txt[c.name])).alias(val[c.name]) for c in present)
     )
     rules = long_reasons + [rule for c in present for rule in _rules(c, pl.col(txt[c.name]), pl.col(val[c.name]))]
-    rules += [(pl.lit(True), pl.lit(f"{c.name}: missing value")) for c in schema.columns if c.name not in by_target and not c.nullable]
+    rules += [
+        (pl.lit(True), pl.lit(f"{c.name}: missing value"))
+        for c in schema.columns
+        if c.name not in by_target and not c.nullable
+    ]
     reasons = pl.concat_list([pl.when(bad).then(reason).otherwise(None) for bad, reason in rules]).list.drop_nulls()
     outputs = [
         expr.alias(name)
         for c in schema.columns
-        for name, expr in (_outputs(c, pl.col(val[c.name])) if c.name in by_target else {c.name: _empty_column(c)}).items()
+        for name, expr in (
+            _outputs(c, pl.col(val[c.name])) if c.name in by_target else {c.name: _empty_column(c)}
+        ).items()
     ]
     checked = staged.with_columns(reasons.list.join(_REASON_SEP).alias(REASON_COLUMN)).collect()
     ok = checked[REASON_COLUMN] == ""
@@ -423,14 +458,18 @@ def validate_frame(raw: pl.DataFrame, schema: TableSchema, mapping: Mapping[str,
     return accepted, rejects
 
 
-def _reject_duplicate_keys(accepted: pl.DataFrame, schema: TableSchema, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _reject_duplicate_keys(
+    accepted: pl.DataFrame, schema: TableSchema, raw: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     if not schema.key or accepted.is_empty():
         return accepted, raw.clear().with_columns(pl.lit(None, pl.String).alias(REASON_COLUMN))
     first_row = pl.col(ROW_COLUMN).min().over(list(schema.key))
     marked = accepted.with_columns(first_row.alias("__first"))
     dup = marked.filter(pl.col(ROW_COLUMN) != pl.col("__first"))
     key_text = ", ".join(schema.key)
-    dup_reasons = dup.select(ROW_COLUMN, (pl.lit(f"duplicate ({key_text}) of row ") + pl.col("__first").cast(pl.String)).alias(REASON_COLUMN))
+    dup_reasons = dup.select(
+        ROW_COLUMN, (pl.lit(f"duplicate ({key_text}) of row ") + pl.col("__first").cast(pl.String)).alias(REASON_COLUMN)
+    )
     dup_rows = raw.join(dup_reasons, on=ROW_COLUMN, how="inner")
     return marked.filter(pl.col(ROW_COLUMN) == pl.col("__first")).drop("__first"), dup_rows
 

@@ -57,9 +57,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis import states
+
 __all__ = [
     "PRICE_FIELDS",
-    "STATE_NAMES",
     "normalize_text",
     "parse_price",
     "pricing_model",
@@ -111,83 +112,6 @@ def _first_match(conditions: list[tuple[pl.Expr, str]]) -> pl.Expr:
 
 # --- states ------------------------------------------------------------------------------------
 
-STATE_NAMES: dict[str, str] = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-}
-"""USPS code → name for the 50 states and DC (territories such as PR and GU are deliberately absent)."""
-
-# Traditional (AP-style) abbreviations seen in scraped text, e.g. "Calif." or "N.Y.".
-_STATE_ABBREVIATIONS: dict[str, str] = {
-    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO", "conn": "CT",
-    "del": "DE", "fla": "FL", "hawaii": "HI", "ill": "IL", "ind": "IN", "kan": "KS", "kans": "KS",
-    "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS", "mont": "MT", "neb": "NE", "nebr": "NE",
-    "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN",
-    "tex": "TX", "wash": "WA", "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY",
-    "washingtondc": "DC", "washdc": "DC", "distofcolumbia": "DC", "districtofcolumbia": "DC",
-    "washingtondistrictofcolumbia": "DC", "washingtonstate": "WA",
-}  # fmt: skip
-
-
-def _state_key(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-_STATE_LOOKUP: dict[str, str] = {
-    **{_state_key(code): code for code in STATE_NAMES},
-    **{_state_key(name): code for code, name in STATE_NAMES.items()},
-    **_STATE_ABBREVIATIONS,
-}
-
 
 def state_code(expr: pl.Expr) -> pl.Expr:
     """2-letter code from a code or a name in any case, spacing or punctuation; else null.
@@ -196,7 +120,7 @@ def state_code(expr: pl.Expr) -> pl.Expr:
     letters and digits are compared with everything else removed, so ``"TX1"`` does not.
     """
     key = expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "")
-    return _keep_name(key.replace_strict(_STATE_LOOKUP, default=None, return_dtype=pl.String), expr)
+    return _keep_name(key.replace_strict(states.state_lookup(), default=None, return_dtype=pl.String), expr)
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -243,7 +167,10 @@ _PROVIDER_REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bphysicians? (?:assistant|associate)s?\b", " pa "),
     (r"\bnurse practitioners?\b|\bdoctor of nursing practice\b|\badvanced practice (?:registered )?nurses?\b", " np "),
     (r"\blicensed (?:practical|vocational) nurses?\b", " lpn "),
-    (r"\b(?:oral (?:and maxillofacial )?|maxillofacial |dental )surgeons?\b|\bdoctor of dental (?:surgery|medicine)\b", " dds "),
+    (
+        r"\b(?:oral (?:and maxillofacial )?|maxillofacial |dental )surgeons?\b|\bdoctor of dental (?:surgery|medicine)\b",
+        " dds ",
+    ),
     (r"\bmedical assistants?\b", " ma "),
     (r"\bdoctor of (?:osteopathic )?medicine\b|\bdoctor of osteopathy\b", " md "),
 )
@@ -404,9 +331,7 @@ def parse_price(expr: pl.Expr) -> pl.Expr:
         )
         .struct.with_fields(
             dollar_low=pl.coalesce(f("dollar_range").struct.field("low_a"), f("dollar_range").struct.field("low_b")),
-            dollar_high=pl.coalesce(
-                f("dollar_range").struct.field("high_a"), f("dollar_range").struct.field("high_b")
-            ),
+            dollar_high=pl.coalesce(f("dollar_range").struct.field("high_a"), f("dollar_range").struct.field("high_b")),
             dollar_range_sign=pl.concat_str(
                 [f("dollar_range").struct.field(name) for name in ("sign_a", "sign_a2", "sign_b")], ignore_nulls=True
             ),

@@ -45,7 +45,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -311,7 +311,9 @@ def _row_key_exprs(single_code_fallback: bool) -> list[pl.Expr]:
     codes = [pl.col(f"taxonomy_code_{n}") for n in SLOTS]
     present = [code.str.len_bytes() > 0 for code in codes]
     switches = [pl.col(f"primary_switch_{n}").is_in(["Y", "y"]) for n in SLOTS]
-    by_switch = pl.coalesce([pl.when(sw & ok).then(code) for sw, ok, code in zip(switches, present, codes, strict=True)])
+    by_switch = pl.coalesce(
+        [pl.when(sw & ok).then(code) for sw, ok, code in zip(switches, present, codes, strict=True)]
+    )
     if single_code_fallback:
         only = pl.coalesce([pl.when(ok).then(code) for ok, code in zip(present, codes, strict=True)])
         lone = pl.when(pl.sum_horizontal(present) == 1).then(only)
@@ -430,7 +432,9 @@ def summarise(lf: pl.LazyFrame, *, weight: str | None = None) -> pl.LazyFrame:
     ).agg(n.cast(pl.Int64).alias("n"))
 
 
-def scan_nppes(path: str | os.PathLike[str], *, encoding: str = "utf8", single_code_fallback: bool = True) -> pl.LazyFrame:
+def scan_nppes(
+    path: str | os.PathLike[str], *, encoding: str = "utf8", single_code_fallback: bool = True
+) -> pl.LazyFrame:
     """Lazily scan an NPPES file: 36 columns projected, typed, primary taxonomy picked.
 
     The header is checked now (``ValueError`` if it is not an NPPES file); the body is read when
@@ -587,10 +591,14 @@ def _chunk_end(fd: int, start: int, target: int, size: int, name: str, chunk_byt
         target += chunk_bytes
     if target >= size:
         return size
-    raise ValueError(f"{name}: no record boundary within {target - start:,} bytes from byte {start:,}; unbalanced quotes, not a well-formed CSV")
+    raise ValueError(
+        f"{name}: no record boundary within {target - start:,} bytes from byte {start:,}; unbalanced quotes, not a well-formed CSV"
+    )
 
 
-def _read_chunks(path: Path, start: int, chunk_bytes: int, hasher: "hashlib._Hash | None") -> Iterator[tuple[int, bytes]]:
+def _read_chunks(
+    path: Path, start: int, chunk_bytes: int, hasher: hashlib._Hash | None
+) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, bytes)`` of whole records from ``start`` to the end, hashing each in order.
 
     Each chunk is read once with ``os.pread`` at its exact length, so the bytes handed to polars
@@ -664,7 +672,9 @@ def _polars_error(exc: Exception, name: str, start: int, end: int, encoding: str
     return ValueError(f"{name}: could not parse bytes {start:,}-{end:,} as NPPES CSV: {message}")
 
 
-def _chunk_keys(chunk: bytes, schema: dict[str, pl.DataType], *, encoding: str, single_code_fallback: bool) -> pl.DataFrame:
+def _chunk_keys(
+    chunk: bytes, schema: dict[str, pl.DataType], *, encoding: str, single_code_fallback: bool
+) -> pl.DataFrame:
     """Parse one chunk (36 columns projected) and count its rows per distinct :data:`KEY_COLUMNS`."""
     lf = pl.scan_csv(chunk, has_header=False, schema=schema, encoding=encoding, raise_if_empty=False)
     keys = row_keys(project(lf), single_code_fallback=single_code_fallback)
@@ -706,7 +716,7 @@ def file_as_of(path: Path) -> str:
             return datetime.strptime(m.group(2), "%Y%m%d").date().isoformat()
         except ValueError:
             pass
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
 
 
 def count_providers(
@@ -887,4 +897,3 @@ def write_counts(result: NppesCounts, out_path: str | os.PathLike[str]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return out
-

@@ -185,7 +185,15 @@ class _Batch:
     single_code: np.ndarray  # bool: primary came from a lone code without a switch
 
 
-_REASONS = ("organisation", "entity_other", "deactivated", "no_primary_taxonomy", "unmapped_taxonomy", "outside_states", "counted")
+_REASONS = (
+    "organisation",
+    "entity_other",
+    "deactivated",
+    "no_primary_taxonomy",
+    "unmapped_taxonomy",
+    "outside_states",
+    "counted",
+)
 
 
 def _dates(days: np.ndarray, present: np.ndarray) -> pl.Series:
@@ -201,7 +209,9 @@ def _blank_unless(series: pl.Series, keep: np.ndarray) -> pl.Series:
     return pl.select(pl.when(pl.Series(keep)).then(series).otherwise(pl.lit(""))).to_series()
 
 
-def _make_batch(rng: np.random.Generator, first_npi: int, n: int, codes: list[str], code_type: np.ndarray, pool) -> _Batch:
+def _make_batch(
+    rng: np.random.Generator, first_npi: int, n: int, codes: list[str], code_type: np.ndarray, pool
+) -> _Batch:
     """Draw one batch of rows: choices in numpy, strings in polars, expectations from the choices."""
     written, country, expected, p_state = pool
     state_to_idx = {c: i for i, c in enumerate(_US_CODES)}
@@ -258,7 +268,9 @@ def _make_batch(rng: np.random.Generator, first_npi: int, n: int, codes: list[st
     # --- strings
     npi = pl.Series(np.arange(first_npi, first_npi + n, dtype=np.int64)).cast(pl.String)
     # CSV-escape embedded quotes the way the real file must: " becomes ""
-    org_name = (_pick(_ORG, rng.integers(0, len(_ORG), size=n)) + npi.str.slice(6)).str.replace_all('"', '""', literal=True)
+    org_name = (_pick(_ORG, rng.integers(0, len(_ORG), size=n)) + npi.str.slice(6)).str.replace_all(
+        '"', '""', literal=True
+    )
     cols: dict[str, pl.Series] = {
         "NPI": npi,
         "Entity Type Code": _pick(("1", "2", ""), kind),
@@ -266,21 +278,43 @@ def _make_batch(rng: np.random.Generator, first_npi: int, n: int, codes: list[st
         "Provider Last Name (Legal Name)": _blank_unless(_pick(("SYNTHETIC",), np.zeros(n, int)), indiv),
         "Provider First Name": _blank_unless(_pick(_FIRST, rng.integers(0, len(_FIRST), size=n)), indiv),
         "Provider Credential Text": _blank_unless(_pick(_CRED, rng.integers(0, len(_CRED), size=n)), indiv),
-        "Provider First Line Business Mailing Address": _blank_unless(_pick(_STREET, rng.integers(0, len(_STREET), size=n)), full),
-        "Provider Business Mailing Address City Name": _blank_unless(_pick(_CITY, rng.integers(0, len(_CITY), size=n)), full),
+        "Provider First Line Business Mailing Address": _blank_unless(
+            _pick(_STREET, rng.integers(0, len(_STREET), size=n)), full
+        ),
+        "Provider Business Mailing Address City Name": _blank_unless(
+            _pick(_CITY, rng.integers(0, len(_CITY), size=n)), full
+        ),
         "Provider Business Mailing Address State Name": _blank_unless(_pick(_US_CODES, mail_idx), full),
-        "Provider Business Mailing Address Postal Code": _blank_unless(pl.Series(rng.integers(10_000, 99_999, size=n)).cast(pl.String) + "0000", full),
-        "Provider Business Mailing Address Country Code (If outside U.S.)": _blank_unless(_pick(("US",), np.zeros(n, int)), full),
-        "Provider Business Mailing Address Telephone Number": _blank_unless(pl.Series(rng.integers(2_000_000_000, 9_999_999_999, size=n)).cast(pl.String), full),
-        "Provider First Line Business Practice Location Address": _blank_unless(_pick(_STREET, rng.integers(0, len(_STREET), size=n)), full),
-        "Provider Business Practice Location Address City Name": _blank_unless(_pick(_CITY, rng.integers(0, len(_CITY), size=n)), full),
+        "Provider Business Mailing Address Postal Code": _blank_unless(
+            pl.Series(rng.integers(10_000, 99_999, size=n)).cast(pl.String) + "0000", full
+        ),
+        "Provider Business Mailing Address Country Code (If outside U.S.)": _blank_unless(
+            _pick(("US",), np.zeros(n, int)), full
+        ),
+        "Provider Business Mailing Address Telephone Number": _blank_unless(
+            pl.Series(rng.integers(2_000_000_000, 9_999_999_999, size=n)).cast(pl.String), full
+        ),
+        "Provider First Line Business Practice Location Address": _blank_unless(
+            _pick(_STREET, rng.integers(0, len(_STREET), size=n)), full
+        ),
+        "Provider Business Practice Location Address City Name": _blank_unless(
+            _pick(_CITY, rng.integers(0, len(_CITY), size=n)), full
+        ),
         "Provider Business Practice Location Address State Name": _blank_unless(_pick(written, s_idx), full),
-        "Provider Business Practice Location Address Postal Code": _blank_unless(pl.Series(rng.integers(10_000, 99_999, size=n)).cast(pl.String), full),
-        "Provider Business Practice Location Address Country Code (If outside U.S.)": _blank_unless(_pick(country, s_idx), full),
-        "Provider Business Practice Location Address Telephone Number": _blank_unless(pl.Series(rng.integers(2_000_000_000, 9_999_999_999, size=n)).cast(pl.String), full),
+        "Provider Business Practice Location Address Postal Code": _blank_unless(
+            pl.Series(rng.integers(10_000, 99_999, size=n)).cast(pl.String), full
+        ),
+        "Provider Business Practice Location Address Country Code (If outside U.S.)": _blank_unless(
+            _pick(country, s_idx), full
+        ),
+        "Provider Business Practice Location Address Telephone Number": _blank_unless(
+            pl.Series(rng.integers(2_000_000_000, 9_999_999_999, size=n)).cast(pl.String), full
+        ),
         "Provider Enumeration Date": _dates(_EPOCH_2005 + rng.integers(0, 300, size=n), full),
         "Last Update Date": _dates(_EPOCH_2005 + rng.integers(300, _DAYS, size=n), full),
-        "NPI Deactivation Reason Code": _blank_unless(_pick(("DT", "DB", "OT", "FR"), rng.integers(0, 4, size=n)), has_deact & ~blanked),
+        "NPI Deactivation Reason Code": _blank_unless(
+            _pick(("DT", "DB", "OT", "FR"), rng.integers(0, 4, size=n)), has_deact & ~blanked
+        ),
         "NPI Deactivation Date": _dates(deact_day, has_deact),
         "NPI Reactivation Date": _dates(react_day, has_react),
         "Provider Sex Code": _blank_unless(_pick(("F", "M"), rng.integers(0, 2, size=n)), indiv),
@@ -292,9 +326,15 @@ def _make_batch(rng: np.random.Generator, first_npi: int, n: int, codes: list[st
     for slot in range(15):
         is_primary = has_y & (primary_slot == slot)
         sw = np.where(~filled[:, slot], 0, np.where(is_primary, 3, switch_text[:, slot]))
-        cols[f"Healthcare Provider Taxonomy Code_{slot + 1}"] = _blank_unless(_pick(codes, code_idx[:, slot]), filled[:, slot])
-        cols[f"Provider License Number_{slot + 1}"] = _blank_unless(pl.Series(rng.integers(10_000, 999_999, size=n)).cast(pl.String), filled[:, slot])
-        cols[f"Provider License Number State Code_{slot + 1}"] = _blank_unless(_pick(_US_CODES, mail_idx), filled[:, slot])
+        cols[f"Healthcare Provider Taxonomy Code_{slot + 1}"] = _blank_unless(
+            _pick(codes, code_idx[:, slot]), filled[:, slot]
+        )
+        cols[f"Provider License Number_{slot + 1}"] = _blank_unless(
+            pl.Series(rng.integers(10_000, 999_999, size=n)).cast(pl.String), filled[:, slot]
+        )
+        cols[f"Provider License Number State Code_{slot + 1}"] = _blank_unless(
+            _pick(_US_CODES, mail_idx), filled[:, slot]
+        )
         cols[f"Healthcare Provider Primary Taxonomy Switch_{slot + 1}"] = _pick(("", "N", "X", "Y"), sw)
     state_out = np.where(reason == 6, state, -1)
     return _Batch(cols, reason, state_out, ptype, lone)
@@ -353,7 +393,9 @@ def write_synthetic_nppes(
         raise ValueError("give exactly one of rows= or target_bytes=")
     mapping = FIXTURE_MAPPING if mapping is None else mapping
     # plain-dict lookup of the mapping, independent of analysis.nppes
-    table = {str(c).strip().upper(): t for c, t in zip(mapping["taxonomy_code"], mapping["provider_type"], strict=True) if t}
+    table = {
+        str(c).strip().upper(): t for c, t in zip(mapping["taxonomy_code"], mapping["provider_type"], strict=True) if t
+    }
     types = sorted(set(table.values()))
     codes = sorted(set(FIXTURE_MAPPING["taxonomy_code"]) | set(table)) + list(UNMAPPED_CODES)
     codes = list(dict.fromkeys(codes))
@@ -412,7 +454,9 @@ def write_synthetic_nppes(
         },
         schema={"state": pl.String, "provider_type": pl.String, "count": pl.Int64},
     ).sort("state", "provider_type")
-    return SyntheticNppes(path=path, rows=written_rows, bytes=size, seed=seed, expected_counts=expected, expected_tally=tally)
+    return SyntheticNppes(
+        path=path, rows=written_rows, bytes=size, seed=seed, expected_counts=expected, expected_tally=tally
+    )
 
 
 def format_row(values: dict[str, str], columns: list[str] | None = None) -> str:

@@ -45,7 +45,11 @@ def market_size_estimates(statistics: pl.DataFrame) -> pl.DataFrame:
     counts = procedure_series(statistics).rename({"source": "procedures_source"})
     fees = (
         statistics.filter((pl.col("statistic") == AVERAGE_FEE) & pl.col("value").is_not_null())
-        .select(pl.col("year").cast(pl.Int32).alias("fee_year"), pl.col("value").alias("fee_usd"), pl.col("source").alias("fee_source"))
+        .select(
+            pl.col("year").cast(pl.Int32).alias("fee_year"),
+            pl.col("value").alias("fee_usd"),
+            pl.col("source").alias("fee_source"),
+        )
         .sort("fee_year")
     )
     joined = counts.sort("year").join_asof(fees, left_on="year", right_on="fee_year", strategy="backward")
@@ -102,10 +106,27 @@ def key_numbers(
         nearest = None if st_in_person else (row["nearest_in_person_state"], row["distance_km"])
     note_nearest = f"nearest: {nearest[0]}, {nearest[1]:,.0f} km" if nearest and nearest[0] else ""
     rows = [
-        ("pricing", "Median price per Botox-equivalent unit (USD)", st_median, us_median, f"n = {st_n:,} (US {us_n:,})"),
-        ("providers", "Eligible injectors per 100,000 residents", st_pool["eligible_pool_per_100k"], us_pool["eligible_pool_per_100k"],
-         "" if st_pool["pool_complete"] else "lower bound: some eligible types are not counted"),
-        ("providers", "Provider types that may inject", float(len(st_pool["types_may_inject"] or [])), None, "of 8 types; US varies by state"),
+        (
+            "pricing",
+            "Median price per Botox-equivalent unit (USD)",
+            st_median,
+            us_median,
+            f"n = {st_n:,} (US {us_n:,})",
+        ),
+        (
+            "providers",
+            "Eligible injectors per 100,000 residents",
+            st_pool["eligible_pool_per_100k"],
+            us_pool["eligible_pool_per_100k"],
+            "" if st_pool["pool_complete"] else "lower bound: some eligible types are not counted",
+        ),
+        (
+            "providers",
+            "Provider types that may inject",
+            float(len(st_pool["types_may_inject"] or [])),
+            None,
+            "of 8 types; US varies by state",
+        ),
         ("training", "In-person courses held here", float(st_in_person), float(us_in_person), note_nearest),
         ("training", "Online courses (open everywhere)", float(courses_online), float(courses_online), ""),
     ]
@@ -128,9 +149,15 @@ def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) 
         parts.append(f"The national median is **\\${price['us_value']:,.2f} per Botox-equivalent unit**.")
     else:
         ratio = price["state_value"] / price["us_value"] - 1
-        parts.append(f"The median price in {state_label} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}.")
+        parts.append(
+            f"The median price in {state_label} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}."
+        )
     if pool["state_value"] is not None:
-        parts.append(f"About **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**" + ("" if state == "US" else f" (US {pool['us_value']:,.0f})") + (f" — {pool['note']}." if pool["note"] else "."))
+        parts.append(
+            f"About **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**"
+            + ("" if state == "US" else f" (US {pool['us_value']:,.0f})")
+            + (f" — {pool['note']}." if pool["note"] else ".")
+        )
     return " ".join(parts)
 
 
@@ -152,7 +179,11 @@ def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
 def topic_links() -> str:
     """Links to the sibling topic reports (same folder in the report set)."""
     items = [("pricing", "Treatment pricing"), ("providers", "Provider types"), ("training", "Training availability")]
-    return "<ul class='bm-links'>" + "".join(f"<li><a href='{name}.html'>{label}</a></li>" for name, label in items) + "</ul>"
+    return (
+        "<ul class='bm-links'>"
+        + "".join(f"<li><a href='{name}.html'>{label}</a></li>" for name, label in items)
+        + "</ul>"
+    )
 
 
 def statistics_sources(statistics: pl.DataFrame) -> pl.DataFrame:
@@ -160,7 +191,9 @@ def statistics_sources(statistics: pl.DataFrame) -> pl.DataFrame:
     return used.select("statistic", "year", "source", "reliability").sort("statistic", "year")
 
 
-def headline_numbers(numbers: pl.DataFrame, estimates: pl.DataFrame, *, state: str, synthetic: bool) -> dict[str, object]:
+def headline_numbers(
+    numbers: pl.DataFrame, estimates: pl.DataFrame, *, state: str, synthetic: bool
+) -> dict[str, object]:
     rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
     est = latest_estimate(estimates)
     return {

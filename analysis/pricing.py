@@ -39,7 +39,9 @@ def add_botox_equivalent_price(prices: Frame, conversions: Frame) -> pl.LazyFram
     factor; a session or package quote with a unit count is divided by the Botox-equivalent units.
     Unknown products and quotes without units stay null — they are not guessed.
     """
-    factors = _lazy(conversions).select("product", pl.col("botox_units_per_product_unit_mid").alias("botox_units_factor"))
+    factors = _lazy(conversions).select(
+        "product", pl.col("botox_units_per_product_unit_mid").alias("botox_units_factor")
+    )
     per_unit = pl.col("price_usd") / pl.col("botox_units_factor")
     per_unit_from_units = pl.col("price_usd") / (pl.col("units") * pl.col("botox_units_factor"))
     return (
@@ -121,11 +123,17 @@ def flag_above_cap(prices: Frame, cap_usd: float = DEFAULT_PRICE_CAP_USD) -> pl.
 def share_above_cap(prices: Frame, *, by: Sequence[str] = ()) -> pl.LazyFrame:
     """Count and share of quotes with a known treatment price above the cap (needs ``above_cap``)."""
     known = _lazy(prices).filter(pl.col("above_cap").is_not_null())
-    aggs = [pl.len().alias("n_with_treatment_price"), pl.col("above_cap").sum().alias("n_above_cap"), pl.col("above_cap").mean().alias("share_above_cap")]
+    aggs = [
+        pl.len().alias("n_with_treatment_price"),
+        pl.col("above_cap").sum().alias("n_above_cap"),
+        pl.col("above_cap").mean().alias("share_above_cap"),
+    ]
     return known.group_by(list(by), maintain_order=True).agg(aggs) if by else known.select(aggs)
 
 
-def flag_outliers(prices: Frame, *, value: str = "price_usd", within: Sequence[str] = ("product", "pricing_model")) -> pl.LazyFrame:
+def flag_outliers(
+    prices: Frame, *, value: str = "price_usd", within: Sequence[str] = ("product", "pricing_model")
+) -> pl.LazyFrame:
     """Add ``outlier``: the modified z-score of log(price) within each group exceeds 3.5.
 
     Log scale because prices are right-skewed; median and MAD because a few wild quotes must not move
@@ -140,7 +148,9 @@ def flag_outliers(prices: Frame, *, value: str = "price_usd", within: Sequence[s
     )
 
 
-def prepare_prices(prices: Frame, *, conversions: Frame, states: Frame, cap_usd: float = DEFAULT_PRICE_CAP_USD) -> pl.LazyFrame:
+def prepare_prices(
+    prices: Frame, *, conversions: Frame, states: Frame, cap_usd: float = DEFAULT_PRICE_CAP_USD
+) -> pl.LazyFrame:
     """Everything the pricing report needs per observation, in one lazy pipeline.
 
     Adds ``region`` and ``division`` (Census), ``botox_units_factor``, ``price_per_botox_unit_usd``,
@@ -232,13 +242,17 @@ def price_stats(
     keys = list(by) or [pl.lit("all").alias("_all")]  # one group when no keys, so the aggregations are lists alike
     stats = present.group_by(keys).agg(aggs).collect()
     ranks = [median_ci_ranks(n, level) if n else (None, None) for n in stats["n"].to_list()]
-    stats = stats.with_columns(
-        pl.Series("_lo", [r[0] for r in ranks], dtype=pl.UInt32),
-        pl.Series("_hi", [r[1] for r in ranks], dtype=pl.UInt32),
-    ).with_columns(
-        pl.col("_sorted").list.get(pl.col("_lo")).alias("median_ci_low"),
-        pl.col("_sorted").list.get(pl.col("_hi")).alias("median_ci_high"),
-    ).drop("_sorted", "_lo", "_hi", *([] if by else ["_all"]))
+    stats = (
+        stats.with_columns(
+            pl.Series("_lo", [r[0] for r in ranks], dtype=pl.UInt32),
+            pl.Series("_hi", [r[1] for r in ranks], dtype=pl.UInt32),
+        )
+        .with_columns(
+            pl.col("_sorted").list.get(pl.col("_lo")).alias("median_ci_low"),
+            pl.col("_sorted").list.get(pl.col("_hi")).alias("median_ci_high"),
+        )
+        .drop("_sorted", "_lo", "_hi", *([] if by else ["_all"]))
+    )
     return (stats.sort(list(by)) if by else stats).lazy()
 
 
@@ -248,7 +262,9 @@ def price_index(prices: Frame, *, value: str = "price_per_botox_unit_usd", by: s
     stats = price_stats(prices, by=[by], value=value)
     if national is None:
         return stats.with_columns(pl.lit(None, pl.Float64).alias("price_index"))
-    return stats.with_columns((pl.col("median") / national * 100).alias("price_index"), pl.lit(national).alias("national_median"))
+    return stats.with_columns(
+        (pl.col("median") / national * 100).alias("price_index"), pl.lit(national).alias("national_median")
+    )
 
 
 def compare_medians(stats: pl.DataFrame, *, key: str, a: str, b: str) -> dict[str, object]:
@@ -260,7 +276,13 @@ def compare_medians(stats: pl.DataFrame, *, key: str, a: str, b: str) -> dict[st
     rows = {r[key]: r for r in stats.filter(pl.col(key).is_in([a, b])).iter_rows(named=True)}
     missing = [g for g in (a, b) if g not in rows]
     if missing:
-        return {"a": a, "b": b, "difference": None, "within_noise": None, "note": f"no observations for {', '.join(missing)}"}
+        return {
+            "a": a,
+            "b": b,
+            "difference": None,
+            "within_noise": None,
+            "note": f"no observations for {', '.join(missing)}",
+        }
     ra, rb = rows[a], rows[b]
     overlap = ra["median_ci_low"] <= rb["median_ci_high"] and rb["median_ci_low"] <= ra["median_ci_high"]
     return {
@@ -270,7 +292,9 @@ def compare_medians(stats: pl.DataFrame, *, key: str, a: str, b: str) -> dict[st
         "median_b": rb["median"],
         "difference": ra["median"] - rb["median"],
         "within_noise": overlap,
-        "note": "confidence intervals overlap: the difference is within noise" if overlap else "confidence intervals do not overlap",
+        "note": "confidence intervals overlap: the difference is within noise"
+        if overlap
+        else "confidence intervals do not overlap",
     }
 
 
@@ -343,7 +367,11 @@ def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) 
     low, high = known[by][0], known[by][-1]
     verdict = compare_medians(known, key=by, a=high, b=low)
     gap = f"{_money(verdict['difference'])} per unit"
-    tail = "— within noise: the intervals overlap." if verdict["within_noise"] else "— a real difference: the intervals do not overlap."
+    tail = (
+        "— within noise: the intervals overlap."
+        if verdict["within_noise"]
+        else "— a real difference: the intervals do not overlap."
+    )
     return f"Highest median: **{html.escape(labels.get(high, high))}**; lowest: **{html.escape(labels.get(low, low))}**; the gap is {gap} {tail}"
 
 
@@ -351,7 +379,9 @@ def narrate_index(index: pl.DataFrame, *, state: str) -> str:
     if index.is_empty():
         return "No state has per-unit prices in this data."
     ranked = index.sort("median", descending=True).with_row_index("rank", offset=1)
-    text = f"{ranked.height} states have per-unit prices; the national median is {_money(ranked['national_median'][0])}."
+    text = (
+        f"{ranked.height} states have per-unit prices; the national median is {_money(ranked['national_median'][0])}."
+    )
     if state != "US":
         mine = ranked.filter(pl.col("state") == state)
         if mine.is_empty():
@@ -381,7 +411,9 @@ def sources_used(prices: pl.DataFrame) -> pl.DataFrame:
     return prices.group_by("source").agg(pl.len().alias("n")).sort("n", descending=True)
 
 
-def headline_numbers(scope: pl.DataFrame, unit_stats: pl.DataFrame, cap_share: pl.DataFrame, *, state: str, product: str, synthetic: bool) -> dict[str, object]:
+def headline_numbers(
+    scope: pl.DataFrame, unit_stats: pl.DataFrame, cap_share: pl.DataFrame, *, state: str, product: str, synthetic: bool
+) -> dict[str, object]:
     """The numbers the report index shows for this report."""
     row = unit_stats.row(0, named=True)
     cap = cap_share.row(0, named=True) if cap_share.height else {}

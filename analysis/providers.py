@@ -269,7 +269,11 @@ def _people(condition: pl.Expr) -> pl.Expr:
     """
     n_cells = condition.sum()
     n_counted = (condition & pl.col("count").is_not_null()).sum()
-    return pl.when((n_cells > 0) & (n_counted == 0)).then(pl.lit(None, pl.Int64)).otherwise(pl.col("count").filter(condition).sum())
+    return (
+        pl.when((n_cells > 0) & (n_counted == 0))
+        .then(pl.lit(None, pl.Int64))
+        .otherwise(pl.col("count").filter(condition).sum())
+    )
 
 
 def _class_total(cls: str | Sequence[str]) -> pl.Expr:
@@ -389,7 +393,9 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """
     lf = _lazy(pool)
     names = lf.collect_schema().names()
-    count_cols = [c for c in (*ELIGIBLE_CLASSES, "eligible_pool", "weighted_pool", "unknown_rule", "not_allowed") if c in names]
+    count_cols = [
+        c for c in (*ELIGIBLE_CLASSES, "eligible_pool", "weighted_pool", "unknown_rule", "not_allowed") if c in names
+    ]
     rate_cols = [c for c in (*ELIGIBLE_CLASSES, "eligible_pool", "weighted_pool") if c in names]
 
     def total(col: str) -> pl.Expr:
@@ -400,7 +406,12 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     def rate(col: str) -> pl.Expr:
         known_pop = pl.col("population_2020").filter(pl.col(col).is_not_null()).sum()
         unknown_only = pl.col(col).is_null().any() & (pl.col(col).fill_null(0) == 0).all()
-        return pl.when(unknown_only | (known_pop == 0)).then(None).otherwise(pl.col(col).sum() * 100_000 / known_pop).alias(f"{col}_per_100k")
+        return (
+            pl.when(unknown_only | (known_pop == 0))
+            .then(None)
+            .otherwise(pl.col(col).sum() * 100_000 / known_pop)
+            .alias(f"{col}_per_100k")
+        )
 
     return (
         lf.select(
@@ -473,16 +484,30 @@ def pool_shares(by_type: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataF
         )
         .with_columns(
             (pl.col("eligible") / pl.col("eligible").sum()).alias("share_of_pool"),
-            pl.col("provider_type").replace_strict(PROVIDER_TYPE_LABELS, default=pl.col("provider_type")).alias("label"),
+            pl.col("provider_type")
+            .replace_strict(PROVIDER_TYPE_LABELS, default=pl.col("provider_type"))
+            .alias("label"),
             pl.col("provider_type").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("__order"),
         )
         .with_columns(
-            pl.when(pl.col("share_of_pool").is_nan()).then(None).otherwise(pl.col("share_of_pool")).alias("share_of_pool")
+            pl.when(pl.col("share_of_pool").is_nan())
+            .then(None)
+            .otherwise(pl.col("share_of_pool"))
+            .alias("share_of_pool")
         )
         .sort("__order")
         .drop("__order")
     )
-    return shares.select("provider_type", "label", *RULE_CLASSES, "eligible", "counted", "states_eligible", "states_unknown", "share_of_pool").collect()
+    return shares.select(
+        "provider_type",
+        "label",
+        *RULE_CLASSES,
+        "eligible",
+        "counted",
+        "states_eligible",
+        "states_unknown",
+        "share_of_pool",
+    ).collect()
 
 
 def nurse_or_aesthetician_states(rules: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -579,11 +604,17 @@ def supervision_burden(
         .agg(
             _people(supervised).alias("supervised"),
             *(_people(supervised & (pl.col("supervision") == lvl)).alias(lvl) for lvl in SUPERVISED_LEVELS),
-            pl.when((is_sup & pl.col("count").is_not_null()).any()).then(pl.col("count").filter(is_sup).sum()).otherwise(None).alias("supervisors"),
+            pl.when((is_sup & pl.col("count").is_not_null()).any())
+            .then(pl.col("count").filter(is_sup).sum())
+            .otherwise(None)
+            .alias("supervisors"),
             _types_where(supervised & pl.col("count").is_null()).alias("uncounted_supervised_types"),
         )
         .with_columns(
-            pl.when(pl.col("supervisors") > 0).then(pl.col("supervised") / pl.col("supervisors")).otherwise(None).alias("supervised_per_supervisor")
+            pl.when(pl.col("supervisors") > 0)
+            .then(pl.col("supervised") / pl.col("supervisors"))
+            .otherwise(None)
+            .alias("supervised_per_supervisor")
         )
         .sort("state")
         .collect()
@@ -594,16 +625,23 @@ def national_burden(burden: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """One ``"US"`` row from :func:`supervision_burden`: sums over the states where both sides are counted."""
     lf = _lazy(burden)
     both = pl.col("supervised").is_not_null() & pl.col("supervisors").is_not_null()
-    return lf.select(
-        pl.lit(NATIONAL).alias("state"),
-        pl.col("supervised").filter(both).sum(),
-        *(pl.col(lvl).filter(both).sum() for lvl in SUPERVISED_LEVELS),
-        pl.col("supervisors").filter(both).sum(),
-        _union_lists("uncounted_supervised_types"),
-        both.sum().cast(pl.Int64).alias("states_counted"),
-    ).with_columns(
-        pl.when(pl.col("supervisors") > 0).then(pl.col("supervised") / pl.col("supervisors")).otherwise(None).alias("supervised_per_supervisor")
-    ).collect()
+    return (
+        lf.select(
+            pl.lit(NATIONAL).alias("state"),
+            pl.col("supervised").filter(both).sum(),
+            *(pl.col(lvl).filter(both).sum() for lvl in SUPERVISED_LEVELS),
+            pl.col("supervisors").filter(both).sum(),
+            _union_lists("uncounted_supervised_types"),
+            both.sum().cast(pl.Int64).alias("states_counted"),
+        )
+        .with_columns(
+            pl.when(pl.col("supervisors") > 0)
+            .then(pl.col("supervised") / pl.col("supervisors"))
+            .otherwise(None)
+            .alias("supervised_per_supervisor")
+        )
+        .collect()
+    )
 
 
 def synthetic_count_rows(counts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -623,7 +661,11 @@ def synthetic_count_rows(counts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 def split_sources(source: pl.Expr | str = "source") -> pl.Expr:
     """Expression: a ``source`` cell's URLs/citations as a list (the rules separate them with ``" ; "``)."""
     expr = pl.col(source) if isinstance(source, str) else source
-    return expr.str.split(_SOURCE_SEP).list.eval(pl.element().str.strip_chars()).list.eval(pl.element().filter(pl.element() != ""))
+    return (
+        expr.str.split(_SOURCE_SEP)
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
 
 
 def rule_sources(rules: pl.DataFrame | pl.LazyFrame, *, state: str, limit: int | None = None) -> pl.DataFrame:
@@ -669,7 +711,11 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
 
     def names(items: list[dict], *, cond: bool = False) -> str:
         return _join_words(
-            [_label(r["provider_type"]) + (" (conditions apply; see the notes)" if cond and r["may_inject"] == "conditional" else "") for r in items]
+            [
+                _label(r["provider_type"])
+                + (" (conditions apply; see the notes)" if cond and r["may_inject"] == "conditional" else "")
+                for r in items
+            ]
         )
 
     eligible = [r for r in rows if r["rule_class"] in ELIGIBLE_CLASSES]
@@ -682,9 +728,21 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
         )
     )
     if by_class["independent"]:
-        sentences.append(("who_may_inject", f"Without a supervising physician: {names(by_class['independent'], cond=True)}.", src(by_class["independent"])))
+        sentences.append(
+            (
+                "who_may_inject",
+                f"Without a supervising physician: {names(by_class['independent'], cond=True)}.",
+                src(by_class["independent"]),
+            )
+        )
     if by_class["supervised"]:
-        sentences.append(("who_may_inject", f"Only under physician supervision or delegation: {names(by_class['supervised'])}.", src(by_class["supervised"])))
+        sentences.append(
+            (
+                "who_may_inject",
+                f"Only under physician supervision or delegation: {names(by_class['supervised'])}.",
+                src(by_class["supervised"]),
+            )
+        )
     if by_class["conditional"]:
         sentences.append(
             (
@@ -694,7 +752,9 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
             )
         )
     if by_class["not_allowed"]:
-        sentences.append(("who_may_inject", f"May not inject: {names(by_class['not_allowed'])}.", src(by_class["not_allowed"])))
+        sentences.append(
+            ("who_may_inject", f"May not inject: {names(by_class['not_allowed'])}.", src(by_class["not_allowed"]))
+        )
     unknown = by_class["unknown_rule"]
     sentences.append(
         (
@@ -709,17 +769,22 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
     if sup_rows:
         levels = list(dict.fromkeys(r["supervision"] for r in sup_rows))
         parts = [
-            f"{names([r for r in sup_rows if r['supervision'] == lvl])}: {SUPERVISION_TEXT.get(lvl, lvl)}" for lvl in levels
+            f"{names([r for r in sup_rows if r['supervision'] == lvl])}: {SUPERVISION_TEXT.get(lvl, lvl)}"
+            for lvl in levels
         ]
         sentences.append(("who_must_supervise", "Who must supervise — " + "; ".join(parts) + ".", src(sup_rows)))
     else:
-        sentences.append(("who_must_supervise", "No provider type that may inject here needs a supervising physician.", []))
+        sentences.append(
+            ("who_must_supervise", "No provider type that may inject here needs a supervising physician.", [])
+        )
     for value in PURCHASE_PHRASES:
         items = [r for r in rows if r["may_purchase"] == value]
         if items:
             sentences.append(("who_may_buy", _cap(PURCHASE_PHRASES[value].format(who=names(items))) + ".", src(items)))
     rel = {v: sum(1 for r in rows if r["reliability"] == v) for v in RELIABILITY_PHRASES}
-    rel_text = _join_words([f"{n} rest{'s' if n == 1 else ''} on {RELIABILITY_PHRASES[v]}" for v, n in rel.items() if n])
+    rel_text = _join_words(
+        [f"{n} rest{'s' if n == 1 else ''} on {RELIABILITY_PHRASES[v]}" for v, n in rel.items() if n]
+    )
     if rel_text:
         sentences.append(("source_strength", f"Of the {len(rows)} rules, {rel_text}.", []))
     return sentences
@@ -730,14 +795,15 @@ def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, 
     per_type = (
         m.group_by("provider_type")
         .agg(
-            *(
-                (pl.col("rule_class") == c).sum().alias(c)
-                for c in RULE_CLASSES
-            ),
+            *((pl.col("rule_class") == c).sum().alias(c) for c in RULE_CLASSES),
             *((pl.col("supervision") == lvl).sum().alias(lvl) for lvl in SUPERVISED_LEVELS),
             *((pl.col("may_purchase") == v).sum().alias(f"buy_{v}") for v in PURCHASE_PHRASES),
         )
-        .with_columns(pl.col("provider_type").replace_strict({t: i for i, t in enumerate(PROVIDER_TYPES)}, default=99, return_dtype=pl.Int64).alias("__o"))
+        .with_columns(
+            pl.col("provider_type")
+            .replace_strict({t: i for i, t in enumerate(PROVIDER_TYPES)}, default=99, return_dtype=pl.Int64)
+            .alias("__o")
+        )
         .sort("__o")
     )
     where = f"the {n_states} jurisdictions"
@@ -786,10 +852,24 @@ def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, 
     for r in per_type.iter_rows(named=True):
         desc = [f"{r[f'buy_{v}']} {v}" for v in PURCHASE_PHRASES if r[f"buy_{v}"]]
         buy_parts.append(f"{_label(r['provider_type'])}: {', '.join(desc)}")
-    sentences.append(("who_may_buy", "Who may buy the product on their own account (number of states yes / conditional / no / unknown) — " + "; ".join(buy_parts) + ".", []))
+    sentences.append(
+        (
+            "who_may_buy",
+            "Who may buy the product on their own account (number of states yes / conditional / no / unknown) — "
+            + "; ".join(buy_parts)
+            + ".",
+            [],
+        )
+    )
     rel = m.group_by("reliability").len()
     rel_n = dict(rel.iter_rows())
-    rel_text = _join_words([f"{rel_n[v]} rest{'s' if rel_n[v] == 1 else ''} on {RELIABILITY_PHRASES[v]}" for v in RELIABILITY_PHRASES if rel_n.get(v)])
+    rel_text = _join_words(
+        [
+            f"{rel_n[v]} rest{'s' if rel_n[v] == 1 else ''} on {RELIABILITY_PHRASES[v]}"
+            for v in RELIABILITY_PHRASES
+            if rel_n.get(v)
+        ]
+    )
     if rel_text:
         sentences.append(("source_strength", f"Of the {m.height} rules, {rel_text}.", []))
     return sentences
@@ -847,7 +927,11 @@ def count_sources(counts: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.Data
         lf = lf.filter(pl.col("state") == state)
     return (
         lf.group_by("source")
-        .agg(pl.col("provider_type").unique().sort().alias("provider_types"), pl.len().cast(pl.Int64).alias("rows"), pl.col("as_of").max())
+        .agg(
+            pl.col("provider_type").unique().sort().alias("provider_types"),
+            pl.len().cast(pl.Int64).alias("rows"),
+            pl.col("as_of").max(),
+        )
         .sort(["rows", "source"], descending=[True, False])
         .collect()
     )
@@ -875,7 +959,10 @@ def count_notes(result: Any) -> list[tuple[str, str]]:
     if result.n_rejected:
         first = result.rejects.row(0, named=True)
         notes.append(
-            ("warning", f"{result.n_rejected:,} rows were rejected and left out; the first, row {first.get('source_row')}: {first.get('reason')}.")
+            (
+                "warning",
+                f"{result.n_rejected:,} rows were rejected and left out; the first, row {first.get('source_row')}: {first.get('reason')}.",
+            )
         )
     accepted = result.accepted
     if accepted.is_empty():
@@ -919,13 +1006,17 @@ def describe_groups(groups: pl.DataFrame, *, state: str, states: pl.DataFrame) -
     ]
     only = by_group.get("physicians_and_apps_only", [])
     if only:
-        parts.append(f"In {len(only)} ({listed(only)}) only physicians and advanced practice providers (NPs, PAs) may; dentists are left aside, as their rules concern dental scope.")
+        parts.append(
+            f"In {len(only)} ({listed(only)}) only physicians and advanced practice providers (NPs, PAs) may; dentists are left aside, as their rules concern dental scope."
+        )
     if by_group.get("medical_assistants_only"):
         codes = by_group["medical_assistants_only"]
         parts.append(f"In {len(codes)} ({listed(codes)}) only medical assistants may, of these delegates.")
     if by_group.get("unknown"):
         codes = by_group["unknown"]
-        parts.append(f"In {len(codes)} ({listed(codes)}) no such delegate is known to be allowed and some rules are unknown.")
+        parts.append(
+            f"In {len(codes)} ({listed(codes)}) no such delegate is known to be allowed and some rules are unknown."
+        )
     return " ".join(parts)
 
 

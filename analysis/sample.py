@@ -59,13 +59,17 @@ def calibration() -> dict[str, object]:
     if national.is_empty():
         raise ValueError("price_benchmarks.csv has no national per-unit Botox range to calibrate the sample")
     national_mid = float(national.select(_mid()).to_series().median())
-    sigma = float(national.select(((pl.col("price_high_usd") / pl.col("price_low_usd")).log() / (2 * _Z90)).median()).item())
+    sigma = float(
+        national.select(((pl.col("price_high_usd") / pl.col("price_low_usd")).log() / (2 * _Z90)).median()).item()
+    )
     states = reference.states()
     scopes = set(states["region"].to_list()) | set(states["name"].to_list())
     level_factor: dict[str, float] = {}
     for row in botox_unit.filter(pl.col("region_scope").is_in(sorted(scopes))).iter_rows(named=True):
         level_factor[row["region_scope"]] = ((row["price_low_usd"] + row["price_high_usd"]) / 2) / national_mid
-    stats = reference.published_statistics() if reference.config.REFERENCE_FILES["published_statistics"].exists() else None
+    stats = (
+        reference.published_statistics() if reference.config.REFERENCE_FILES["published_statistics"].exists() else None
+    )
     botox_share = ASSUMPTIONS["botox_share_if_uncited"]
     if stats is not None:
         share = stats.filter(pl.col("statistic").str.contains("botox_market_share"))
@@ -92,7 +96,10 @@ def product_price_ratios(bench: pl.DataFrame) -> dict[str, float]:
     ratios = (
         mids.filter(pl.col("product") != "botox_cosmetic")
         .join(botox, on="region_scope", how="inner")
-        .with_columns((pl.col("mid") / pl.col("botox_mid")).alias("ratio"), (pl.col("region_scope") == "national").alias("national"))
+        .with_columns(
+            (pl.col("mid") / pl.col("botox_mid")).alias("ratio"),
+            (pl.col("region_scope") == "national").alias("national"),
+        )
         .sort("national", descending=True)
         .group_by("product", maintain_order=True)
         .agg(pl.col("ratio").filter(pl.col("national")).median().fill_null(pl.col("ratio").median()).alias("ratio"))
@@ -124,7 +131,10 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
     state_idx = rng.choice(states.height, size=rows, p=weights / weights.sum())
     state = states["state"].to_numpy()[state_idx]
     # a state-level cited range wins over its region's; everywhere else is at the national level
-    level_by_state = [cal["level_factor"].get(n, cal["level_factor"].get(r, 1.0)) for n, r in states.select("name", "region").iter_rows()]
+    level_by_state = [
+        cal["level_factor"].get(n, cal["level_factor"].get(r, 1.0))
+        for n, r in states.select("name", "region").iter_rows()
+    ]
     level = np.array(level_by_state)[state_idx]
 
     conv = reference.unit_conversions().drop_nulls("botox_units_per_product_unit_mid")
@@ -153,7 +163,9 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
     units = np.round(units)
 
     text = _price_text(rng, price, model)
-    observed = np.datetime64(ASSUMPTIONS["observed_from"]) + rng.integers(0, ASSUMPTIONS["observed_days"], rows).astype("timedelta64[D]")
+    observed = np.datetime64(ASSUMPTIONS["observed_from"]) + rng.integers(0, ASSUMPTIONS["observed_days"], rows).astype(
+        "timedelta64[D]"
+    )
     frame = pl.DataFrame(
         {
             "source": SOURCE_LABEL.format(seed=seed),
@@ -162,7 +174,9 @@ def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
             "state": state,
             "city": None,
             # "unknown" is written as a blank cell, as real price lists leave it
-            "provider_type": pl.Series(_choice(rng, ASSUMPTIONS["provider_type_mix"], rows).tolist(), dtype=pl.String).replace("unknown", None),
+            "provider_type": pl.Series(
+                _choice(rng, ASSUMPTIONS["provider_type_mix"], rows).tolist(), dtype=pl.String
+            ).replace("unknown", None),
             "product": product,
             "pricing_model": model,
             "price_usd": text,
@@ -231,4 +245,3 @@ def write_frame(frame: pl.DataFrame, path: Path) -> None:
 def is_synthetic(frame: pl.DataFrame) -> bool:
     """True when any row's source says synthetic: reports must then show the synthetic-data banner."""
     return "source" in frame.columns and bool(frame["source"].str.contains("(?i)synthetic").any())
-

@@ -214,7 +214,13 @@ STATE_RULES = TableSchema(
     columns=(
         STATE,
         PROVIDER_TYPE,
-        Column("may_inject", "choice", "May this provider type inject cosmetic neurotoxins?", choices=MAY_INJECT, nullable=False),
+        Column(
+            "may_inject",
+            "choice",
+            "May this provider type inject cosmetic neurotoxins?",
+            choices=MAY_INJECT,
+            nullable=False,
+        ),
         Column(
             "supervision",
             "choice",
@@ -243,11 +249,32 @@ TRAINING = TableSchema(
     columns=(
         Column("organization", "str", "Training organization.", nullable=False, aliases=("provider", "org", "company")),
         Column("course", "str", "Course name.", nullable=False, aliases=("course_name", "program", "title")),
-        Column("format", "choice", "in_person, online or hybrid.", choices=TRAINING_FORMATS, aliases=("delivery", "mode")),
-        Column("hands_on", "bool", "Hands-on injection practice on live models.", aliases=("hands_on_live_models", "live_models")),
+        Column(
+            "format", "choice", "in_person, online or hybrid.", choices=TRAINING_FORMATS, aliases=("delivery", "mode")
+        ),
+        Column(
+            "hands_on",
+            "bool",
+            "Hands-on injection practice on live models.",
+            aliases=("hands_on_live_models", "live_models"),
+        ),
         Column("duration_hours", "float", "Contact hours.", aliases=("hours", "duration"), minimum=0.0, maximum=500.0),
-        Column("list_price_usd", "float", "List price in US dollars.", aliases=("price", "price_usd", "tuition", "cost"), minimum=0.0, maximum=50_000.0),
-        Column("cme_credits", "float", "CME / CE credits (hours) offered.", aliases=("cme", "ce_credits", "credits"), minimum=0.0, maximum=200.0),
+        Column(
+            "list_price_usd",
+            "float",
+            "List price in US dollars.",
+            aliases=("price", "price_usd", "tuition", "cost"),
+            minimum=0.0,
+            maximum=50_000.0,
+        ),
+        Column(
+            "cme_credits",
+            "float",
+            "CME / CE credits (hours) offered.",
+            aliases=("cme", "ce_credits", "credits"),
+            minimum=0.0,
+            maximum=200.0,
+        ),
         Column(
             "eligible_professions",
             "str",
@@ -273,7 +300,14 @@ PROVIDER_COUNTS = TableSchema(
     columns=(
         STATE,
         PROVIDER_TYPE,
-        Column("count", "int", "Number of active individual providers.", nullable=False, aliases=("n", "providers", "provider_count", "total"), minimum=0),
+        Column(
+            "count",
+            "int",
+            "Number of active individual providers.",
+            nullable=False,
+            aliases=("n", "providers", "provider_count", "total"),
+            minimum=0,
+        ),
         SOURCE,
         AS_OF,
     ),

@@ -205,11 +205,11 @@ def add_where_offered(courses: Frame, *, state: str | None = None) -> pl.DataFra
     local = state if state not in (None, "US") else None
     sessions = parse_locations(frame.drop("_id")).filter(pl.col("state").is_not_null())
     here = sessions.filter(pl.col("state") == local) if local else sessions
-    here_text = here.group_by("course_id").agg(
-        pl.col("location").unique().sort().str.join("; ").alias("_here")
-    )
+    here_text = here.group_by("course_id").agg(pl.col("location").unique().sort().str.join("; ").alias("_here"))
     elsewhere = sessions.filter(pl.col("state") != local) if local else sessions.clear()
-    elsewhere_text = elsewhere.group_by("course_id").agg(pl.col("location").unique().sort().str.join("; ").alias("_elsewhere"))
+    elsewhere_text = elsewhere.group_by("course_id").agg(
+        pl.col("location").unique().sort().str.join("; ").alias("_elsewhere")
+    )
     online = online_course_ids(frame.drop("_id"))
     where = (
         pl.when(pl.col("_here").is_not_null())
@@ -259,7 +259,12 @@ def courses_for_profession(courses: Frame, profession: str, *, include_unstated:
         ``profession`` is not a known provider type.
     """
     check_profession(profession)
-    listed = pl.col("eligible_professions").str.split(";").list.eval(pl.element().str.strip_chars()).list.contains(profession)
+    listed = (
+        pl.col("eligible_professions")
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars())
+        .list.contains(profession)
+    )
     unstated = pl.col("eligible_professions").is_null() | (pl.col("eligible_professions").str.strip_chars() == "")
     keep = listed.fill_null(False) | (unstated if include_unstated else pl.lit(False))
     return (
@@ -276,7 +281,9 @@ def practice_rule(rules: Frame, state: str, profession: str) -> dict[str, Any] |
 
 
 def _caveat(may_inject: pl.Expr, supervision: pl.Expr) -> pl.Expr:
-    text = supervision.replace_strict(SUPERVISION_TEXT, default="the supervision required is not known", return_dtype=pl.String)
+    text = supervision.replace_strict(
+        SUPERVISION_TEXT, default="the supervision required is not known", return_dtype=pl.String
+    )
     return (
         pl.when(may_inject == "no")
         .then(pl.lit(CAVEAT_MAY_NOT_PRACTISE))
@@ -379,6 +386,7 @@ def cost_metrics(courses: Frame) -> pl.DataFrame:
 
     Null when the price or the divisor is unknown, or the divisor is 0: an unknown stays unknown.
     """
+
     def per(divisor: str) -> pl.Expr:
         ok = pl.col("list_price_usd").is_not_null() & (pl.col(divisor) > 0)
         return pl.when(ok).then(pl.col("list_price_usd") / pl.col(divisor)).otherwise(None)
@@ -471,11 +479,15 @@ def median_price_per_unit(
     stats = price_stats(chosen, level=level).collect()
     if stats.height and stats["n"][0]:
         row = stats.row(0, named=True)
-        result.update(median_usd=row["median"], ci_low_usd=row["median_ci_low"], ci_high_usd=row["median_ci_high"], n=row["n"])
+        result.update(
+            median_usd=row["median"], ci_low_usd=row["median_ci_low"], ci_high_usd=row["median_ci_high"], n=row["n"]
+        )
     return result
 
 
-def product_cost_per_unit(costs: Frame, *, product: str = "botox_cosmetic", bases: Sequence[str] = COST_BASES) -> dict[str, Any]:
+def product_cost_per_unit(
+    costs: Frame, *, product: str = "botox_cosmetic", bases: Sequence[str] = COST_BASES
+) -> dict[str, Any]:
     """What a practice pays per unit of ``product``: the median of the cited rows' midpoints, and the range.
 
     Parameters
@@ -516,7 +528,13 @@ def units_per_treatment(units_per_area: Frame, *, area: str = "glabella") -> dic
         known = sorted(set(_eager(units_per_area)["area"].to_list()))
         raise ValueError(f"unknown area {area!r}; expected one of {', '.join(known)}")
     row = rows.row(0, named=True)
-    return {"area": area, "label": row["label"], "units": row["units_typical"], "basis": row["basis"], "source": row["source"]}
+    return {
+        "area": area,
+        "label": row["label"],
+        "units": row["units_typical"],
+        "basis": row["basis"],
+        "source": row["source"],
+    }
 
 
 def _ceil(value: float) -> int:
@@ -563,7 +581,13 @@ def break_even(
         "cost_per_unit_usd": cost_per_unit,
         "units_per_treatment": units_per_treatment,
     }
-    result: dict[str, Any] = {**inputs, "margin_per_unit_usd": None, "margin_per_treatment_usd": None, "treatments": None, "note": ""}
+    result: dict[str, Any] = {
+        **inputs,
+        "margin_per_unit_usd": None,
+        "margin_per_treatment_usd": None,
+        "treatments": None,
+        "note": "",
+    }
     missing = [name for name, value in inputs.items() if value is None]
     if missing:
         result["note"] = f"unknown {', '.join(missing)}: no break-even"

@@ -32,7 +32,9 @@ def main(argv: list[str]) -> int:
     print("\n| benchmark | variant | metric | value | target | ok |\n|---|---|---|---|---|---|")
     for r in rows:
         ok = {True: "yes", False: "NO", None: ""}[r.get("ok")]
-        print(f"| {r['benchmark']} | {r['variant']} | {r['metric']} | {_fmt(r['value'])} | {r.get('target') or ''} | {ok} |")
+        print(
+            f"| {r['benchmark']} | {r['variant']} | {r['metric']} | {_fmt(r['value'])} | {r.get('target') or ''} | {ok} |"
+        )
     out = Path(__file__).resolve().parent / "_work" / "latest.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=1, default=str))

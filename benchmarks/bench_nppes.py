@@ -58,7 +58,11 @@ def ensure_file(min_bytes: int = 2 * 1024**3, *, work_dir: Path = WORK_DIR) -> t
     manifest_path = work_dir / (FILE_NAME + ".manifest.json")
     if path.exists() and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("bytes") == path.stat().st_size and manifest["bytes"] >= min_bytes and manifest.get("seed") == SEED:
+        if (
+            manifest.get("bytes") == path.stat().st_size
+            and manifest["bytes"] >= min_bytes
+            and manifest.get("seed") == SEED
+        ):
             return path, manifest
     work_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -90,7 +94,9 @@ def _variant(name: str, path: Path, manifest: dict) -> dict:
     if name in ("count_providers", "count_providers_fast"):
         ticks = []
         fingerprint = "fast" if name.endswith("_fast") else "sha256"
-        result = nppes.count_providers(path, fx.FIXTURE_MAPPING, progress=lambda done, total: ticks.append(done), fingerprint=fingerprint)
+        result = nppes.count_providers(
+            path, fx.FIXTURE_MAPPING, progress=lambda done, total: ticks.append(done), fingerprint=fingerprint
+        )
         got = result.counts.select("state", "provider_type", "count").to_dicts()
         extra["matches_expected"] = result.tally == manifest["expected_tally"] and got == manifest["expected_counts"]
         extra["progress_calls"] = len(ticks)
@@ -176,17 +182,30 @@ def _rows(m: dict, size: int) -> list[dict]:
     mbps = size / 1e6 / m["wall_s"]
     primary = m["variant"].startswith("count_providers")
     rows = [
-        {"metric": "throughput_mb_s", "value": round(mbps, 1), "target": f">= {TARGET_MBPS:g}" if primary else None,
-         "ok": mbps >= TARGET_MBPS if primary else None},
-        {"metric": "peak_rss_mib", "value": round(m["peak_rss_mib"], 1), "target": f"< {TARGET_RSS_MIB:g}" if primary else None,
-         "ok": m["peak_rss_mib"] < TARGET_RSS_MIB if primary else None},
+        {
+            "metric": "throughput_mb_s",
+            "value": round(mbps, 1),
+            "target": f">= {TARGET_MBPS:g}" if primary else None,
+            "ok": mbps >= TARGET_MBPS if primary else None,
+        },
+        {
+            "metric": "peak_rss_mib",
+            "value": round(m["peak_rss_mib"], 1),
+            "target": f"< {TARGET_RSS_MIB:g}" if primary else None,
+            "ok": m["peak_rss_mib"] < TARGET_RSS_MIB if primary else None,
+        },
         {"metric": "wall_s", "value": round(m["wall_s"], 2), "target": None, "ok": None},
         # bytes per CPU-second: what one uncontended core would sustain; steadier than wall time
         # on a shared machine (cpu_s includes process start-up and imports).
         {"metric": "mb_per_cpu_s", "value": round(size / 1e6 / m["cpu_s"], 1), "target": None, "ok": None},
         {"metric": "cpu_s", "value": round(m["cpu_s"], 2), "target": None, "ok": None},
         {"metric": "load_1m", "value": m["load_1m"], "target": None, "ok": None},
-        {"metric": "matches_expected", "value": bool(m["matches_expected"]), "target": True, "ok": bool(m["matches_expected"])},
+        {
+            "metric": "matches_expected",
+            "value": bool(m["matches_expected"]),
+            "target": True,
+            "ok": bool(m["matches_expected"]),
+        },
     ]
     return [{"benchmark": "nppes_count", "variant": m["variant"], **r} for r in rows]
 
@@ -195,8 +214,12 @@ def best_of(name: str, path: Path, repeat: int) -> dict:
     """Measure ``repeat`` times; keep the fastest run (least disturbed by other load), the highest RSS."""
     runs = [measure(name, path) for _ in range(max(1, repeat))]
     best = min(runs, key=lambda m: m["wall_s"])
-    return {**best, "peak_rss_mib": max(m["peak_rss_mib"] for m in runs), "runs": len(runs),
-            "matches_expected": all(m["matches_expected"] for m in runs)}
+    return {
+        **best,
+        "peak_rss_mib": max(m["peak_rss_mib"] for m in runs),
+        "runs": len(runs),
+        "matches_expected": all(m["matches_expected"] for m in runs),
+    }
 
 
 def run(variants: tuple[str, ...] = VARIANTS, min_bytes: int = 2 * 1024**3, repeat: int = 1) -> list[dict]:
@@ -207,15 +230,37 @@ def run(variants: tuple[str, ...] = VARIANTS, min_bytes: int = 2 * 1024**3, repe
     """
     path, manifest = ensure_file(min_bytes)
     rows = [
-        {"benchmark": "nppes_count", "variant": "file", "metric": "size_mb", "value": round(manifest["bytes"] / 1e6, 1), "target": ">= 2147", "ok": manifest["bytes"] >= 2 * 1024**3},
-        {"benchmark": "nppes_count", "variant": "file", "metric": "rows", "value": manifest["rows"], "target": None, "ok": None},
+        {
+            "benchmark": "nppes_count",
+            "variant": "file",
+            "metric": "size_mb",
+            "value": round(manifest["bytes"] / 1e6, 1),
+            "target": ">= 2147",
+            "ok": manifest["bytes"] >= 2 * 1024**3,
+        },
+        {
+            "benchmark": "nppes_count",
+            "variant": "file",
+            "metric": "rows",
+            "value": manifest["rows"],
+            "target": None,
+            "ok": None,
+        },
     ]
     for name in variants:
         if name == "read_csv_all" and _available_bytes() < READ_CSV_RAM_FACTOR * manifest["bytes"]:
             # Reading the whole file takes ~5x its size in RAM (measured: 10.7 GiB for 2.16 GB);
             # skip rather than push the machine into swap or the OOM killer.
-            rows.append({"benchmark": "nppes_count", "variant": name, "metric": "skipped_low_memory",
-                         "value": round(_available_bytes() / 2**30, 1), "target": None, "ok": None})
+            rows.append(
+                {
+                    "benchmark": "nppes_count",
+                    "variant": name,
+                    "metric": "skipped_low_memory",
+                    "value": round(_available_bytes() / 2**30, 1),
+                    "target": None,
+                    "ok": None,
+                }
+            )
             continue
         rows += _rows(best_of(name, path, repeat), manifest["bytes"])
     return rows

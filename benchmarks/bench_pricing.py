@@ -172,7 +172,12 @@ def _measure(path: Path, conv: Path, polars_out: Path, pandas_out: Path) -> tupl
             runs[name].append(sides[name].ask("run")["seconds"])
     results = {}
     for name, worker in sides.items():
-        results[name] = {"cold": cold[name], "seconds": statistics.median(runs[name]), "runs": runs[name], **worker.finish()}
+        results[name] = {
+            "cold": cold[name],
+            "seconds": statistics.median(runs[name]),
+            "runs": runs[name],
+            **worker.finish(),
+        }
     return results["polars"], results["pandas"]
 
 
@@ -201,16 +206,86 @@ def run(rows: int = ROWS) -> list[dict]:
     memory_ratio = pol["peak_mb"] / pdn["peak_mb"]
     b = f"grouped price stats, {rows:,} rows"
     return [
-        {"benchmark": b, "variant": "data", "metric": "prepare/cached data (s)", "value": prepare, "target": None, "ok": None},
-        {"benchmark": b, "variant": "polars", "metric": "first (cold) run (s)", "value": pol["cold"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "pandas", "metric": "first (cold) run (s)", "value": pdn["cold"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "polars", "metric": f"wall, median of {REPEATS} alternating runs (s)", "value": pol["seconds"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "pandas", "metric": f"wall, median of {REPEATS} alternating runs (s)", "value": pdn["seconds"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "polars", "metric": "peak RSS (MB)", "value": pol["peak_mb"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "pandas", "metric": "peak RSS (MB)", "value": pdn["peak_mb"], "target": None, "ok": None},
-        {"benchmark": b, "variant": "polars vs pandas", "metric": "same results", "value": same, "target": "True", "ok": same},
-        {"benchmark": b, "variant": "polars vs pandas", "metric": "speed-up (x)", "value": speedup, "target": ">= 5", "ok": speedup >= 5},
-        {"benchmark": b, "variant": "polars vs pandas", "metric": "memory ratio", "value": memory_ratio, "target": "<= 0.5", "ok": memory_ratio <= 0.5},
+        {
+            "benchmark": b,
+            "variant": "data",
+            "metric": "prepare/cached data (s)",
+            "value": prepare,
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "polars",
+            "metric": "first (cold) run (s)",
+            "value": pol["cold"],
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "pandas",
+            "metric": "first (cold) run (s)",
+            "value": pdn["cold"],
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "polars",
+            "metric": f"wall, median of {REPEATS} alternating runs (s)",
+            "value": pol["seconds"],
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "pandas",
+            "metric": f"wall, median of {REPEATS} alternating runs (s)",
+            "value": pdn["seconds"],
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "polars",
+            "metric": "peak RSS (MB)",
+            "value": pol["peak_mb"],
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "pandas",
+            "metric": "peak RSS (MB)",
+            "value": pdn["peak_mb"],
+            "target": None,
+            "ok": None,
+        },
+        {
+            "benchmark": b,
+            "variant": "polars vs pandas",
+            "metric": "same results",
+            "value": same,
+            "target": "True",
+            "ok": same,
+        },
+        {
+            "benchmark": b,
+            "variant": "polars vs pandas",
+            "metric": "speed-up (x)",
+            "value": speedup,
+            "target": ">= 5",
+            "ok": speedup >= 5,
+        },
+        {
+            "benchmark": b,
+            "variant": "polars vs pandas",
+            "metric": "memory ratio",
+            "value": memory_ratio,
+            "target": "<= 0.5",
+            "ok": memory_ratio <= 0.5,
+        },
     ]
 
 

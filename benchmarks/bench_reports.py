@@ -64,10 +64,17 @@ def plan() -> tuple[str, list[dict[str, Any]]]:
                 reports.append({"notebook": name, "path": spec.path, "parameters": params})
         return f"{len(REAL_STATES)} states × notebooks/{{{','.join(REAL)}}}", reports
     reports = [
-        {"notebook": "bench_work", "path": FALLBACK_NOTEBOOK, "parameters": {"state": s, "price_cap": 500.0, "prices_path": None}}
+        {
+            "notebook": "bench_work",
+            "path": FALLBACK_NOTEBOOK,
+            "parameters": {"state": s, "price_cap": 500.0, "prices_path": None},
+        }
         for s in FALLBACK_STATES
     ]
-    return f"{len(FALLBACK_STATES)} states × tests/data/notebooks/bench_work.ipynb (notebooks/ not complete yet)", reports
+    return (
+        f"{len(FALLBACK_STATES)} states × tests/data/notebooks/bench_work.ipynb (notebooks/ not complete yet)",
+        reports,
+    )
 
 
 def run_serial(reports: list[dict[str, Any]], out: Path, kernel: str) -> float:
@@ -116,7 +123,12 @@ def iri_checker_cost() -> tuple[float, float]:
     skip = "import sys; sys.modules['rfc3987_syntax'] = None; "
     timings = []
     for prefix in ("", skip):
-        runs = [float(subprocess.run([sys.executable, "-c", prefix + code], capture_output=True, text=True, check=True).stdout) for _ in range(3)]
+        runs = [
+            float(
+                subprocess.run([sys.executable, "-c", prefix + code], capture_output=True, text=True, check=True).stdout
+            )
+            for _ in range(3)
+        ]
         timings.append(min(runs))
     return timings[0], timings[1]
 
@@ -162,20 +174,59 @@ def run() -> list[dict[str, Any]]:
 
     n = len(reports)
     row = lambda variant, metric, value, target="", ok=None: {  # noqa: E731 - ok=None: no target
-        "benchmark": f"{n} reports", "variant": variant, "metric": metric, "value": value, "target": target, "ok": ok
+        "benchmark": f"{n} reports",
+        "variant": variant,
+        "metric": metric,
+        "value": value,
+        "target": target,
+        "ok": ok,
     }
     print(f"workload: {label}; {cores} cores; kernel {kernel!r}", file=sys.stderr)
     return [
-        row("a serial papermill + nbconvert CLI" + (f" (timed on {sample}, scaled)" if sample < n else ""), "wall_s", round(serial_s, 1)),
+        row(
+            "a serial papermill + nbconvert CLI" + (f" (timed on {sample}, scaled)" if sample < n else ""),
+            "wall_s",
+            round(serial_s, 1),
+        ),
         row("a serial papermill + nbconvert CLI", "s_per_report", round(serial_s / n, 2)),
-        row("b botox-market reports, from scratch", "wall_s", round(batch_s, 1), f"≤ a/6 = {serial_s / 6:.1f}", batch_s * 6 <= serial_s),
-        row("b botox-market reports, from scratch", "speedup_vs_a", round(serial_s / batch_s, 1), "≥ 6", serial_s / batch_s >= 6),
+        row(
+            "b botox-market reports, from scratch",
+            "wall_s",
+            round(batch_s, 1),
+            f"≤ a/6 = {serial_s / 6:.1f}",
+            batch_s * 6 <= serial_s,
+        ),
+        row(
+            "b botox-market reports, from scratch",
+            "speedup_vs_a",
+            round(serial_s / batch_s, 1),
+            "≥ 6",
+            serial_s / batch_s >= 6,
+        ),
         row("c notebooks' own cell time (sum)", "cells_s", round(cells_s, 1)),
-        row("b vs c", "wall_s", round(batch_s, 1), f"≤ 2·c/{cores} cores = {2 * cells_s / cores:.1f}", batch_s <= 2 * cells_s / cores),
+        row(
+            "b vs c",
+            "wall_s",
+            round(batch_s, 1),
+            f"≤ 2·c/{cores} cores = {2 * cells_s / cores:.1f}",
+            batch_s <= 2 * cells_s / cores,
+        ),
         row("b worker start (kernel + warm-up, each)", "s_max", round(max(startups), 2) if startups else 0.0),
-        row("d second run, nothing changed" + (f" (after {len(edits)} run(s) re-done by concurrent edits: {'; '.join(edits)})" if edits else ""),
-            "wall_s", round(second_s, 2), "< 5", second_s < 5),
-        row("b every report", "max_kb", round(max(sizes) / 1000, 1), "< 500", max(sizes) < REPORT_BUDGET_BYTES and len(sizes) == n),
+        row(
+            "d second run, nothing changed"
+            + (f" (after {len(edits)} run(s) re-done by concurrent edits: {'; '.join(edits)})" if edits else ""),
+            "wall_s",
+            round(second_s, 2),
+            "< 5",
+            second_s < 5,
+        ),
+        row(
+            "b every report",
+            "max_kb",
+            round(max(sizes) / 1000, 1),
+            "< 500",
+            max(sizes) < REPORT_BUDGET_BYTES and len(sizes) == n,
+        ),
         row("b plotly.js copies", "files", plotly_copies, "1", plotly_copies == 1),
         row("Jupyter stack import, fresh process", "s", round(plain_import, 2)),
         row("Jupyter stack import, RFC 3987 checkers skipped", "s", round(skipped_import, 2)),
@@ -196,7 +247,10 @@ def _cli_with_stand_in(argv: list[str]) -> int:
     from analysis.report.cli import app
 
     spec = parameters.NotebookSpec(
-        "bench_work", FALLBACK_NOTEBOOK, (parameters.STATE, parameters.PRICE_CAP, parameters.PRICES_PATH), title="Benchmark workload"
+        "bench_work",
+        FALLBACK_NOTEBOOK,
+        (parameters.STATE, parameters.PRICE_CAP, parameters.PRICES_PATH),
+        title="Benchmark workload",
     )
     parameters.NOTEBOOKS = runner.NOTEBOOKS = {"bench_work": spec}
     try:

@@ -44,7 +44,9 @@ class PageLog:
 
 
 @contextmanager
-def browser_page(*, allow_prefixes: tuple[str, ...] = ("file://",), block: bool = True) -> Iterator[tuple[object, PageLog]]:
+def browser_page(
+    *, allow_prefixes: tuple[str, ...] = ("file://",), block: bool = True
+) -> Iterator[tuple[object, PageLog]]:
     """A fresh page whose requests outside ``allow_prefixes`` are logged — and aborted when ``block``.
 
     JupyterLab's client misbehaves when every request passes through a route handler, so its test
@@ -71,9 +73,11 @@ def browser_page(*, allow_prefixes: tuple[str, ...] = ("file://",), block: bool 
         else:
             page.on(
                 "request",
-                lambda request: None
-                if request.url.startswith(allow_prefixes) or request.url.startswith(("data:", "blob:", "about:"))
-                else log.blocked_requests.append(request.url),
+                lambda request: (
+                    None
+                    if request.url.startswith(allow_prefixes) or request.url.startswith(("data:", "blob:", "about:"))
+                    else log.blocked_requests.append(request.url)
+                ),
             )
         page.on("console", lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: log.console_errors.append(str(exc)))

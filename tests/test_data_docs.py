@@ -9,7 +9,12 @@ import pytest
 
 from analysis import config
 
-DATA_FILES = sorted(p for folder in (config.REFERENCE_DIR, config.SAMPLE_DIR) for p in folder.glob("*.csv") if not p.name.endswith(".rejects.csv"))
+DATA_FILES = sorted(
+    p
+    for folder in (config.REFERENCE_DIR, config.SAMPLE_DIR)
+    for p in folder.glob("*.csv")
+    if not p.name.endswith(".rejects.csv")
+)
 
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
@@ -21,7 +26,9 @@ def test_every_data_file_is_documented_in_the_data_readme(path):
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
 def test_every_data_row_has_a_source_and_an_as_of(path):
     frame = pl.read_csv(path, infer_schema=False)
-    when = "observed_date" if "price_usd" in frame.columns else "as_of"  # a price observation is dated by when it was seen
+    when = (
+        "observed_date" if "price_usd" in frame.columns else "as_of"
+    )  # a price observation is dated by when it was seen
     assert {"source", when} <= set(frame.columns)
     assert frame.filter(pl.col("source").is_null() | (pl.col("source").str.strip_chars() == "")).is_empty()
     assert frame.filter(pl.col(when).is_null()).is_empty()

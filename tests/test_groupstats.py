@@ -14,8 +14,12 @@ from analysis import groupstats
 KEYS = ["state", "product"]
 
 
-def frame(states: list[str], products: list[str], prices: list[float | None], *, dtype: pl.DataType = pl.Categorical) -> pl.DataFrame:
-    return pl.DataFrame({"state": states, "product": products, "price_usd": prices}).with_columns(pl.col(KEYS).cast(dtype))
+def frame(
+    states: list[str], products: list[str], prices: list[float | None], *, dtype: pl.DataType = pl.Categorical
+) -> pl.DataFrame:
+    return pl.DataFrame({"state": states, "product": products, "price_usd": prices}).with_columns(
+        pl.col(KEYS).cast(dtype)
+    )
 
 
 def as_strings(stats: pl.DataFrame) -> pl.DataFrame:
@@ -65,7 +69,11 @@ def test_null_nan_and_infinite_prices_are_not_counted():
 
 @pytest.mark.parametrize(
     ("prices", "why"),
-    [([10.0, 10.00001], "a price finer than a hundredth of a cent"), ([10.0, -1.0], "a negative price"), ([10.0, 5e5], "more than 2**32 ticks")],
+    [
+        ([10.0, 10.00001], "a price finer than a hundredth of a cent"),
+        ([10.0, -1.0], "a negative price"),
+        ([10.0, 5e5], "more than 2**32 ticks"),
+    ],
 )
 def test_prices_that_do_not_fit_a_tick_take_the_group_by_path_with_the_same_meaning(prices, why):
     data = frame(["TX"] * 2, ["botox"] * 2, prices)
@@ -83,9 +91,9 @@ def test_string_keys_take_the_group_by_path():
 
 def test_enum_keys_take_the_packed_path():
     states = pl.Enum(["CA", "TX"])
-    data = pl.DataFrame({"state": ["TX", "CA", "TX"], "product": ["b", "b", "b"], "price_usd": [1.0, 2.0, 3.0]}).with_columns(
-        pl.col("state").cast(states), pl.col("product").cast(pl.Enum(["b"]))
-    )
+    data = pl.DataFrame(
+        {"state": ["TX", "CA", "TX"], "product": ["b", "b", "b"], "price_usd": [1.0, 2.0, 3.0]}
+    ).with_columns(pl.col("state").cast(states), pl.col("product").cast(pl.Enum(["b"])))
     assert uses_packed_sort(data)
     out = as_strings(groupstats.group_stats(data, by=KEYS, value="price_usd"))
     assert out["state"].to_list() == ["CA", "TX"] and out["median"].to_list() == [2.0, 2.0]
@@ -95,7 +103,9 @@ def test_enum_keys_take_the_packed_path():
 def test_more_categories_than_the_key_width_holds_take_the_group_by_path():
     # four keys get 8 bits each: an Enum of 300 categories cannot be packed, and must not spill
     many = pl.Enum([f"c{i}" for i in range(300)])
-    data = pl.DataFrame({k: ["c299", "c1"] for k in "abcd"} | {"price_usd": [1.0, 2.0]}).with_columns(pl.col(list("abcd")).cast(many))
+    data = pl.DataFrame({k: ["c299", "c1"] for k in "abcd"} | {"price_usd": [1.0, 2.0]}).with_columns(
+        pl.col(list("abcd")).cast(many)
+    )
     assert groupstats._packed_values(data.lazy(), data.schema, list("abcd"), "price_usd") is None
     out = groupstats.group_stats(data, by=list("abcd"), value="price_usd")
     assert sorted(out["median"].to_list()) == [1.0, 2.0]
@@ -116,7 +126,11 @@ cents = st.integers(min_value=0, max_value=60_000).map(lambda c: c / 100)  # $0.
 
 @settings(max_examples=60, deadline=None)
 @given(
-    rows=st.lists(st.tuples(st.sampled_from(["TX", "CA", "NY"]), st.sampled_from(["botox", "dysport"]), cents), min_size=1, max_size=80),
+    rows=st.lists(
+        st.tuples(st.sampled_from(["TX", "CA", "NY"]), st.sampled_from(["botox", "dysport"]), cents),
+        min_size=1,
+        max_size=80,
+    ),
 )
 def test_packed_sort_equals_the_group_by_path_and_numpy(rows):
     data = frame([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])

@@ -173,7 +173,9 @@ def test_excel_workbook_named_csv_still_loads(tmp_path):
 
 def test_typed_parquet_columns_are_read_as_text_then_validated(tmp_path):
     path = tmp_path / "typed.parquet"
-    pl.DataFrame({"state": ["TX", "ZZ"], "price_usd": [12.5, 3.0], "source": ["https://e.com", "https://e.com"]}).write_parquet(path)
+    pl.DataFrame(
+        {"state": ["TX", "ZZ"], "price_usd": [12.5, 3.0], "source": ["https://e.com", "https://e.com"]}
+    ).write_parquet(path)
     result = load_table(path, "prices")
     assert result.accepted["price_usd"].to_list() == [12.5] and result.n_rejected == 1
 

@@ -48,10 +48,19 @@ def lab_server(tmp_path):
         (settings / plugin).write_text(values)
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp_path}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--LabApp.user_settings_dir={settings}",
         ],
         stdout=subprocess.DEVNULL,
@@ -102,7 +111,9 @@ def test_run_all_cells_in_jupyterlab_renders_the_charts(lab_server):
             )
         finally:
             page.screenshot(path=str(Path(os.environ.get("BOTOX_MARKET_LAB_SHOT", "/tmp/lab.png"))), full_page=False)
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        ).all_inner_texts()
         charts = page.evaluate(
             "() => [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')].filter(p => p.querySelector('svg.main-svg .trace, svg.main-svg g.barlayer, svg.main-svg g.boxlayer')).length"
         )

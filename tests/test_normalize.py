@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.normalize import (
-    STATE_NAMES,
     parse_price,
     pricing_model,
     product,
@@ -27,6 +26,7 @@ from analysis.normalize import (
     state_code,
 )
 from analysis.schemas import PRICING_MODELS, PRODUCTS, PROVIDER_TYPES
+from analysis.states import state_names
 
 
 def _apply(builder, values: list[str | None]) -> list:
@@ -86,18 +86,18 @@ def test_state_code_returns_null_for_anything_that_is_not_a_state_or_dc(text):
 
 
 def test_state_code_maps_every_code_and_every_name_to_its_code():
-    codes = list(STATE_NAMES)
+    codes = list(state_names())
     assert _apply(state_code, codes) == codes
-    assert _apply(state_code, list(STATE_NAMES.values())) == codes
+    assert _apply(state_code, list(state_names().values())) == codes
 
 
 def test_state_names_cover_fifty_states_and_dc():
-    assert len(STATE_NAMES) == 51
-    assert STATE_NAMES["DC"] == "District of Columbia"
+    assert len(state_names()) == 51
+    assert state_names()["DC"] == "District of Columbia"
 
 
 @settings(deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=25), st.sampled_from(list(STATE_NAMES.values()))), min_size=1, max_size=20))
+@given(st.lists(st.one_of(st.text(max_size=25), st.sampled_from(list(state_names().values()))), min_size=1, max_size=20))
 def test_state_code_is_idempotent_on_its_outputs(texts):
     once = _apply(state_code, texts)
     assert _apply(state_code, once) == once
@@ -495,7 +495,9 @@ def _throughput(n: int = 1_000_000) -> None:  # pragma: no cover
                "from $199", "Starting at $10/unit", "1,200", "$1,200.00", "$0", "", "call for price", "N/A",
                "-12", "€12", "12 EUR", "nan", "$12.5.3", "12 dollars", "$199+", "Botox 20 units for $240"]  # fmt: skip
     texts = [
-        rng.choice(samples) if rng.random() < 0.5 else _money(rng.uniform(5, 900)) + rng.choice(["", "/unit", " per area"])
+        rng.choice(samples)
+        if rng.random() < 0.5
+        else _money(rng.uniform(5, 900)) + rng.choice(["", "/unit", " per area"])
         for _ in range(n)
     ]
     frame = pl.DataFrame({"text": texts}).lazy()

@@ -25,7 +25,9 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **parameters: object) -
     summary = tmp_path / "summary.json"
     monkeypatch.setenv(SUMMARY_ENV, str(summary))  # the kernel inherits the environment
     out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, kernel_name=config.KERNEL_NAME, progress_bar=False)
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out), parameters=parameters, kernel_name=config.KERNEL_NAME, progress_bar=False
+    )
     published = json.loads(summary.read_text(encoding="utf-8")) if summary.exists() else {}
     return nbformat.read(out, as_version=4), published
 
@@ -35,7 +37,10 @@ def outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def html_text(nb: nbformat.NotebookNode) -> str:
-    return "\n".join(str(o.get("data", {}).get("text/html", "")) + str(o.get("data", {}).get("text/markdown", "")) for o in outputs(nb))
+    return "\n".join(
+        str(o.get("data", {}).get("text/html", "")) + str(o.get("data", {}).get("text/markdown", ""))
+        for o in outputs(nb)
+    )
 
 
 def test_committed_notebook_has_no_outputs_and_one_parameters_cell() -> None:
@@ -48,7 +53,11 @@ def test_committed_notebook_has_no_outputs_and_one_parameters_cell() -> None:
     assert len(tagged) == 1 and tagged[0] is nb.cells[1]
     assert 'state = "US"' in tagged[0].source and "provider_counts_path = None" in tagged[0].source
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code if not c.source.startswith("# NBVAL_CHECK_OUTPUT"))
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None
+        for c in code
+        if not c.source.startswith("# NBVAL_CHECK_OUTPUT")
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,7 +68,9 @@ def test_committed_notebook_has_no_outputs_and_one_parameters_cell() -> None:
         ("DC", False),  # DC's uncounted types may not inject; its LPN and dentist rules are unknown
     ],
 )
-def test_notebook_runs_and_draws_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, lower_bound: bool) -> None:
+def test_notebook_runs_and_draws_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, lower_bound: bool
+) -> None:
     nb, published = run(tmp_path, monkeypatch, state=state)
     assert not [o for o in outputs(nb) if o.output_type == "error"]
     assert sum(PLOTLY_MIMETYPE in o.get("data", {}) for o in outputs(nb)) >= 3  # matrix, map, breakdown

@@ -92,7 +92,9 @@ def test_notebook_shows_the_synthetic_banner_and_says_so_in_the_summary(run, cas
 def test_notebook_publishes_the_in_person_count_of_its_state(run, case):
     result = run(case)
     assert result.summary["state"] == result.state
-    assert result.summary["in_person_courses_in_state"] == training.count_in_person(reference.training_courses(), state=result.state)
+    assert result.summary["in_person_courses_in_state"] == training.count_in_person(
+        reference.training_courses(), state=result.state
+    )
 
 
 @pytest.mark.parametrize("case", list(RUNS))
@@ -112,13 +114,19 @@ def test_profession_barred_in_the_state_gets_an_explanation_not_a_break_even(run
     assert "may not inject cosmetic neurotoxins in CA" in texts(result.nb)
     assert result.summary["may_inject"] == "no"
     assert result.summary["break_even_treatments"] is None
-    titles = [json.dumps(o["data"][PLOTLY]["layout"].get("title", {})) for o in outputs(result.nb) if PLOTLY in o.get("data", {})]
+    titles = [
+        json.dumps(o["data"][PLOTLY]["layout"].get("title", {}))
+        for o in outputs(result.nb)
+        if PLOTLY in o.get("data", {})
+    ]
     assert not any("Treatments to recover" in t for t in titles)
 
 
 def test_state_without_in_person_courses_points_to_the_nearest(run):
     result = run("NY")
-    nearest = training.availability_by_state(reference.training_courses(), reference.states()).filter(pl.col("state") == "NY")
+    nearest = training.availability_by_state(reference.training_courses(), reference.states()).filter(
+        pl.col("state") == "NY"
+    )
     assert result.summary["in_person_courses_in_state"] == 0
     assert result.summary["nearest_in_person_state"] == nearest["nearest_in_person_state"].item()
     assert f"The nearest state with one is **{result.summary['nearest_in_person_state']}**" in texts(result.nb)
@@ -126,7 +134,11 @@ def test_state_without_in_person_courses_points_to_the_nearest(run):
 
 def test_national_report_has_a_break_even_chart(run):
     result = run("US")
-    titles = [json.dumps(o["data"][PLOTLY]["layout"].get("title", {})) for o in outputs(result.nb) if PLOTLY in o.get("data", {})]
+    titles = [
+        json.dumps(o["data"][PLOTLY]["layout"].get("title", {}))
+        for o in outputs(result.nb)
+        if PLOTLY in o.get("data", {})
+    ]
     assert any("Treatments to recover" in t for t in titles)
     assert result.summary["break_even_treatments"] is not None
 

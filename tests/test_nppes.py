@@ -43,7 +43,13 @@ def switch(n: int) -> str:
 
 def person(npi: str, state: str, *slots: tuple[str, str], **extra: str) -> dict[str, str]:
     """An individual practising in ``state``; ``slots`` are (code, switch) for slots 1, 2, …"""
-    row = {"NPI": npi, "Entity Type Code": "1", "Provider Last Name (Legal Name)": "SYNTHETIC", PRACTICE: state, MAILING: "NY"}
+    row = {
+        "NPI": npi,
+        "Entity Type Code": "1",
+        "Provider Last Name (Legal Name)": "SYNTHETIC",
+        PRACTICE: state,
+        MAILING: "NY",
+    }
     for n, (c, s) in enumerate(slots, start=1):
         if c:
             row[code(n)] = c
@@ -56,22 +62,33 @@ def person(npi: str, state: str, *slots: tuple[str, str], **extra: str) -> dict[
 # Each hand-written row exercises one rule; the comment says where it must land.
 RULES: list[dict[str, str]] = [
     person("1000000001", "CA", ("207N00000X", "Y")),  # counted CA physician (mailing NY ignored)
-    person("1000000002", "CA", (UNMAPPED, "N"), ("163W00000X", "N"), ("363L00000X", "Y")),  # counted CA NP: slot 3 is primary
+    person(
+        "1000000002", "CA", (UNMAPPED, "N"), ("163W00000X", "N"), ("363L00000X", "Y")
+    ),  # counted CA NP: slot 3 is primary
     person("1000000003", "CA", ("207N00000X", "Y"), **{nppes.COL_DEACTIVATION: "05/01/2015"}),  # deactivated
     person(
-        "1000000004", "TX", ("363A00000X", "Y"),
+        "1000000004",
+        "TX",
+        ("363A00000X", "Y"),
         **{nppes.COL_DEACTIVATION: "01/05/2015", nppes.COL_REACTIVATION: "03/01/2016"},
     ),  # reactivated → counted TX PA
     person(
-        "1000000005", "TX", ("363A00000X", "Y"),
+        "1000000005",
+        "TX",
+        ("363A00000X", "Y"),
         **{nppes.COL_DEACTIVATION: "06/01/2020", nppes.COL_REACTIVATION: "01/01/2019"},
     ),  # reactivation before a later deactivation → deactivated
     person(
-        "1000000006", "TX", ("122300000X", "Y"),
+        "1000000006",
+        "TX",
+        ("122300000X", "Y"),
         **{nppes.COL_DEACTIVATION: "12/31/2019", nppes.COL_REACTIVATION: "12/31/2019"},
     ),  # reactivated the same day → counted TX dentist
-    {**person("1000000007", "CA", ("207N00000X", "Y")), "Entity Type Code": "2",
-     "Provider Organization Name (Legal Business Name)": 'SYNTHETIC "SPA", LLC'},  # organisation
+    {
+        **person("1000000007", "CA", ("207N00000X", "Y")),
+        "Entity Type Code": "2",
+        "Provider Organization Name (Legal Business Name)": 'SYNTHETIC "SPA", LLC',
+    },  # organisation
     {"NPI": "1000000008", nppes.COL_DEACTIVATION: "07/04/2018"},  # deactivated as the real file shows it → entity_other
     person("1000000009", "CA", (UNMAPPED, "Y")),  # unmapped taxonomy
     person("1000000010", "PR", ("207N00000X", "Y"), **{COUNTRY: "US"}),  # Puerto Rico → outside
@@ -87,7 +104,16 @@ RULES: list[dict[str, str]] = [
 RULES_EXPECTED = pl.DataFrame(
     {
         "state": ["CA", "CA", "DC", "FL", "NY", "TX", "TX", "TX"],
-        "provider_type": ["nurse_practitioner", "physician", "nurse_practitioner", "registered_nurse", "physician", "dentist", "physician", "physician_assistant"],
+        "provider_type": [
+            "nurse_practitioner",
+            "physician",
+            "nurse_practitioner",
+            "registered_nurse",
+            "physician",
+            "dentist",
+            "physician",
+            "physician_assistant",
+        ],
         "count": [1, 1, 1, 1, 1, 1, 1, 1],
     }
 )
@@ -140,10 +166,14 @@ def test_tally_reconciles(rules_file: Path):
     t = result.tally
     assert result.reconciles()
     assert t["rows_read"] == t["organisations"] + t["entity_other"] + t["individuals"]
-    assert t["individuals"] == sum(t[k] for k in ("deactivated", "no_primary_taxonomy", "unmapped_taxonomy", "outside_states", "counted"))
+    assert t["individuals"] == sum(
+        t[k] for k in ("deactivated", "no_primary_taxonomy", "unmapped_taxonomy", "outside_states", "counted")
+    )
     assert t["counted"] == result.counts["count"].sum()
     excluded = result.excluded.group_by("reason").agg(pl.col("count").sum())
-    assert dict(excluded.iter_rows()) == {k: t[k] for k in ("deactivated", "no_primary_taxonomy", "unmapped_taxonomy", "outside_states")}
+    assert dict(excluded.iter_rows()) == {
+        k: t[k] for k in ("deactivated", "no_primary_taxonomy", "unmapped_taxonomy", "outside_states")
+    }
 
 
 def test_outside_states_are_kept_with_their_state(rules_file: Path):
@@ -194,7 +224,7 @@ def test_fast_fingerprint_option(rules_file: Path):
 
 def test_as_of_falls_back_to_mtime(tmp_path: Path):
     path = fx.write_rows(tmp_path / "providers.csv", RULES[:1])
-    stamp = dt.datetime(2024, 3, 9, 12, tzinfo=dt.timezone.utc).timestamp()
+    stamp = dt.datetime(2024, 3, 9, 12, tzinfo=dt.UTC).timestamp()
     os.utime(path, (stamp, stamp))
     assert nppes.count_providers(path, MAPPING).as_of == "2024-03-09"
 
@@ -202,7 +232,9 @@ def test_as_of_falls_back_to_mtime(tmp_path: Path):
 def test_progress_reaches_the_end(tmp_path: Path):
     made = fx.write_synthetic_nppes(tmp_path / PFILE, rows=3_000, seed=3)
     calls: list[tuple[int, int]] = []
-    nppes.count_providers(made.path, fx.FIXTURE_MAPPING, progress=lambda done, total: calls.append((done, total)), chunk_bytes=256 << 10)
+    nppes.count_providers(
+        made.path, fx.FIXTURE_MAPPING, progress=lambda done, total: calls.append((done, total)), chunk_bytes=256 << 10
+    )
     assert len(calls) > 5
     done = [d for d, _ in calls]
     assert done == sorted(done)
@@ -226,7 +258,9 @@ def test_scan_path_agrees_with_chunked_counter(tmp_path: Path):
     made = fx.write_synthetic_nppes(tmp_path / PFILE, rows=4_000, seed=5)
     table = nppes.mapping_dict(fx.FIXTURE_MAPPING)
     lazy = nppes.classify(nppes.scan_nppes(made.path), table).filter(pl.col("reason") == "counted")
-    via_scan = lazy.group_by(pl.col("practice_state").alias("state"), "provider_type").agg(pl.len().cast(pl.Int64).alias("count"))
+    via_scan = lazy.group_by(pl.col("practice_state").alias("state"), "provider_type").agg(
+        pl.len().cast(pl.Int64).alias("count")
+    )
     via_scan = via_scan.collect(engine="streaming").sort("state", "provider_type")
     assert via_scan.equals(counts_only(nppes.count_providers(made.path, fx.FIXTURE_MAPPING)))
 
@@ -245,7 +279,9 @@ def test_generator_expected_equals_counted(tmp_path: Path, chunk_bytes: int):
 
 
 def test_generator_crlf_and_target_bytes(tmp_path: Path):
-    made = fx.write_synthetic_nppes(tmp_path / PFILE, target_bytes=3_000_000, seed=2, batch_rows=1_000, line_terminator="\r\n")
+    made = fx.write_synthetic_nppes(
+        tmp_path / PFILE, target_bytes=3_000_000, seed=2, batch_rows=1_000, line_terminator="\r\n"
+    )
     assert made.bytes >= 3_000_000 and made.path.stat().st_size == made.bytes
     result = nppes.count_providers(made.path, fx.FIXTURE_MAPPING, chunk_bytes=300_000)
     assert result.tally == made.expected_tally
@@ -264,12 +300,18 @@ def test_generated_rows_are_marked_synthetic(tmp_path: Path):
     made = fx.write_synthetic_nppes(tmp_path / PFILE, rows=2_000, seed=1)
     df = pl.read_csv(made.path, infer_schema=False)
     assert df.width == 330
-    names = df.select(
-        pl.coalesce(
-            pl.when(pl.col("Entity Type Code") == "1").then(pl.col("Provider Last Name (Legal Name)")),
-            pl.when(pl.col("Entity Type Code") == "2").then(pl.col("Provider Organization Name (Legal Business Name)")),
+    names = (
+        df.select(
+            pl.coalesce(
+                pl.when(pl.col("Entity Type Code") == "1").then(pl.col("Provider Last Name (Legal Name)")),
+                pl.when(pl.col("Entity Type Code") == "2").then(
+                    pl.col("Provider Organization Name (Legal Business Name)")
+                ),
+            )
         )
-    ).to_series().drop_nulls()
+        .to_series()
+        .drop_nulls()
+    )
     assert names.len() > 0 and names.str.starts_with("SYNTHETIC").all()
     assert names.str.contains('"', literal=True).any()  # escaped quotes survive the round trip
 
@@ -290,7 +332,9 @@ def test_minimal_quoting_with_embedded_newlines(tmp_path: Path):
     rows = []
     for i in range(300):
         row = person(f"10000{i:05d}", "CA", ("207N00000X", "Y"))
-        row["Provider First Line Business Practice Location Address"] = "SUITE 1\n100 MAIN ST" if i % 3 == 0 else "100 MAIN ST"
+        row["Provider First Line Business Practice Location Address"] = (
+            "SUITE 1\n100 MAIN ST" if i % 3 == 0 else "100 MAIN ST"
+        )
         rows.append(row)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -337,7 +381,9 @@ def test_one_missing_column_is_named(tmp_path: Path):
     columns = [c for c in fx.nppes_header() if c != PRACTICE]
     path = tmp_path / "cut.csv"
     path.write_text(",".join(f'"{c}"' for c in columns) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"1 of 36 required columns missing: 'Provider Business Practice Location Address State Name'"):
+    with pytest.raises(
+        ValueError, match=r"1 of 36 required columns missing: 'Provider Business Practice Location Address State Name'"
+    ):
         nppes.scan_nppes(path)
 
 
@@ -395,13 +441,17 @@ def test_mapping_rejects_unknown_provider_type():
 
 def test_mapping_rejects_conflicts_and_missing_columns():
     with pytest.raises(ValueError, match="207N00000X"):
-        nppes.mapping_dict(pl.DataFrame({"taxonomy_code": ["207N00000X", "207n00000x "], "provider_type": ["physician", "dentist"]}))
+        nppes.mapping_dict(
+            pl.DataFrame({"taxonomy_code": ["207N00000X", "207n00000x "], "provider_type": ["physician", "dentist"]})
+        )
     with pytest.raises(ValueError, match="provider_type"):
         nppes.mapping_dict(pl.DataFrame({"taxonomy_code": ["207N00000X"]}))
 
 
 def test_mapping_blank_type_means_unmapped():
-    table = nppes.mapping_dict(pl.DataFrame({"taxonomy_code": [" 207n00000x", "111N00000X"], "provider_type": ["physician", ""]}))
+    table = nppes.mapping_dict(
+        pl.DataFrame({"taxonomy_code": [" 207n00000x", "111N00000X"], "provider_type": ["physician", ""]})
+    )
     assert table == {"207N00000X": "physician"}
 
 

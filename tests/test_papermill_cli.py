@@ -54,7 +54,9 @@ def assert_clean_report(done: subprocess.CompletedProcess[str], out: Path) -> st
 @pytest.fixture(scope="module")
 def texas_only_prices(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("prices") / "texas_only.csv"
-    path.write_text(HEADER + "".join(f"Spa {i},TX,Austin,RN,Botox,${11 + i % 4}/unit,https://example.com/{i}\n" for i in range(12)))
+    path.write_text(
+        HEADER + "".join(f"Spa {i},TX,Austin,RN,Botox,${11 + i % 4}/unit,https://example.com/{i}\n" for i in range(12))
+    )
     return path
 
 

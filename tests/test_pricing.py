@@ -43,7 +43,9 @@ def test_dysport_per_unit_price_is_divided_by_its_botox_factor():
 
 def test_session_with_units_gives_a_per_unit_price():
     frame = quotes(pricing_model=["per_session"], price_usd=[300.0], units=[25.0])
-    assert pricing.add_botox_equivalent_price(frame, CONVERSIONS).collect()["price_per_botox_unit_usd"][0] == pytest.approx(12.0)
+    assert pricing.add_botox_equivalent_price(frame, CONVERSIONS).collect()["price_per_botox_unit_usd"][
+        0
+    ] == pytest.approx(12.0)
 
 
 def test_unknown_product_gets_no_per_unit_price():
@@ -112,7 +114,9 @@ def test_exact_bootstrap_ci_agrees_with_brute_force_resampling():
     rng = np.random.default_rng(7)
     values = np.sort(rng.lognormal(2.5, 0.3, size=41))
     lo, hi = pricing.median_ci_ranks(values.size)
-    resampled = np.sort(rng.choice(values, size=(20_000, values.size), replace=True), axis=1)[:, (values.size + 1) // 2 - 1]
+    resampled = np.sort(rng.choice(values, size=(20_000, values.size), replace=True), axis=1)[
+        :, (values.size + 1) // 2 - 1
+    ]
     brute_lo, brute_hi = np.quantile(resampled, [0.025, 0.975], method="inverted_cdf")
     assert values[lo] == pytest.approx(brute_lo, rel=0.02) and values[hi] == pytest.approx(brute_hi, rel=0.02)
 
@@ -140,7 +144,15 @@ def test_outlier_flag_marks_only_the_wild_quote():
 
 
 def test_compare_medians_says_within_noise_when_intervals_overlap():
-    stats = pl.DataFrame({"g": ["a", "b"], "median": [10.0, 11.0], "median_ci_low": [9.0, 10.5], "median_ci_high": [11.0, 12.0], "n": [5, 5]})
+    stats = pl.DataFrame(
+        {
+            "g": ["a", "b"],
+            "median": [10.0, 11.0],
+            "median_ci_low": [9.0, 10.5],
+            "median_ci_high": [11.0, 12.0],
+            "n": [5, 5],
+        }
+    )
     assert pricing.compare_medians(stats, key="g", a="b", b="a")["within_noise"] is True
     apart = stats.with_columns(pl.Series("median_ci_low", [9.0, 11.5]))
     assert pricing.compare_medians(apart, key="g", a="b", b="a")["within_noise"] is False
@@ -160,6 +172,8 @@ def test_treatment_costs_multiply_typical_units_by_the_median():
 
 
 def test_select_scope_filters_state_and_product():
-    frame = quotes(price_usd=[1.0, 2.0, 3.0], state=["TX", "TX", "CA"], product=["dysport", "botox_cosmetic", "dysport"])
+    frame = quotes(
+        price_usd=[1.0, 2.0, 3.0], state=["TX", "TX", "CA"], product=["dysport", "botox_cosmetic", "dysport"]
+    )
     assert pricing.select_scope(frame, state="TX", product="dysport").collect()["price_usd"].to_list() == [1.0]
     assert pricing.select_scope(frame).collect().height == 3

@@ -32,7 +32,17 @@ RULE_SCHEMA = {
 def rules_frame(rows: list[tuple[str, str, str, str]], **extra: str) -> pl.DataFrame:
     """Rule rows from (state, provider_type, may_inject, supervision); other columns get simple values."""
     full = [
-        (s, t, m, sup, extra.get("may_purchase", "no"), extra.get("notes", f"{s} {t} note"), extra.get("source", f"https://rules.example/{s}/{t} ; https://shared.example/x"), "2025", "high")
+        (
+            s,
+            t,
+            m,
+            sup,
+            extra.get("may_purchase", "no"),
+            extra.get("notes", f"{s} {t} note"),
+            extra.get("source", f"https://rules.example/{s}/{t} ; https://shared.example/x"),
+            "2025",
+            "high",
+        )
         for s, t, m, sup in rows
     ]
     return pl.DataFrame(full, schema=RULE_SCHEMA, orient="row")
@@ -57,7 +67,15 @@ STATES = pl.DataFrame({"state": ["AA", "BB"], "name": ["Alpha", "Beta"], "popula
 COUNTS = pl.DataFrame(
     {
         "state": ["AA", "AA", "AA", "AA", "BB", "BB", "BB"],
-        "provider_type": ["physician", "registered_nurse", "aesthetician", "dentist", "physician", "registered_nurse", "dentist"],
+        "provider_type": [
+            "physician",
+            "registered_nurse",
+            "aesthetician",
+            "dentist",
+            "physician",
+            "registered_nurse",
+            "dentist",
+        ],
         "count": [100, 300, 40, 10, 20, 60, 5],
         "source": ["synthetic (test)", "BLS", "BLS", "ADA", "synthetic (test)", "BLS", "ADA"],
         "as_of": ["2026"] * 7,
@@ -84,7 +102,16 @@ def test_rule_class_follows_may_inject_and_supervision() -> None:
         {
             "state": ["AA"] * 4 + ["BB"] * 4,
             "provider_type": TYPES * 2,
-            "rule_class": ["independent", "supervised", "unknown_rule", "not_allowed", "independent", "conditional", "supervised", "independent"],
+            "rule_class": [
+                "independent",
+                "supervised",
+                "unknown_rule",
+                "not_allowed",
+                "independent",
+                "conditional",
+                "supervised",
+                "independent",
+            ],
         }
     )
     assert_frame_equal(got, expected)
@@ -99,7 +126,13 @@ def test_unknown_rule_is_null_not_eligible_in_matrix() -> None:
 def test_missing_rule_row_becomes_unknown() -> None:
     grid = providers.eligibility_matrix(RULES, states=["AA", "CC"], provider_types=["physician"])
     cc = grid.filter(pl.col("state") == "CC").row(0, named=True)
-    assert (cc["may_inject"], cc["supervision"], cc["rule_class"], cc["eligible"], cc["notes"]) == ("unknown", "unknown", "unknown_rule", None, "no rule row")
+    assert (cc["may_inject"], cc["supervision"], cc["rule_class"], cc["eligible"], cc["notes"]) == (
+        "unknown",
+        "unknown",
+        "unknown_rule",
+        None,
+        "no rule row",
+    )
 
 
 def test_matrix_accepts_lazy_rules_without_optional_columns() -> None:
@@ -247,10 +280,24 @@ def test_supervision_burden_unknown_when_supervised_types_uncounted() -> None:
 
 
 def test_supervision_burden_can_count_nps_as_supervisors() -> None:
-    rules = rules_frame([("AA", "physician", "yes", "independent"), ("AA", "nurse_practitioner", "yes", "independent"), ("AA", "registered_nurse", "conditional", "physician_on_site")])
-    counts = pl.DataFrame({"state": ["AA"] * 3, "provider_type": ["physician", "nurse_practitioner", "registered_nurse"], "count": [10, 30, 80]})
+    rules = rules_frame(
+        [
+            ("AA", "physician", "yes", "independent"),
+            ("AA", "nurse_practitioner", "yes", "independent"),
+            ("AA", "registered_nurse", "conditional", "physician_on_site"),
+        ]
+    )
+    counts = pl.DataFrame(
+        {
+            "state": ["AA"] * 3,
+            "provider_type": ["physician", "nurse_practitioner", "registered_nurse"],
+            "count": [10, 30, 80],
+        }
+    )
     only_md = providers.supervision_burden(counts, rules).row(0, named=True)
-    with_np = providers.supervision_burden(counts, rules, supervisors=("physician", "nurse_practitioner")).row(0, named=True)
+    with_np = providers.supervision_burden(counts, rules, supervisors=("physician", "nurse_practitioner")).row(
+        0, named=True
+    )
     assert only_md["supervised_per_supervisor"] == pytest.approx(8.0)
     assert with_np["supervised_per_supervisor"] == pytest.approx(2.0)
 
@@ -284,12 +331,18 @@ def test_state_summary_sentences_carry_their_sources() -> None:
     summary = providers.state_summary(RULES, state="AA")
     first = summary.row(0, named=True)
     assert first["topic"] == "who_may_inject"
-    assert first["sources"] == ["https://rules.example/AA/physician", "https://rules.example/AA/registered_nurse", "https://shared.example/x"]
+    assert first["sources"] == [
+        "https://rules.example/AA/physician",
+        "https://rules.example/AA/registered_nurse",
+        "https://shared.example/x",
+    ]
 
 
 def test_state_summary_national_counts_states() -> None:
     texts = providers.state_summary(RULES, state="US")["text"].to_list()
-    assert texts[0].startswith("Across the 2 jurisdictions: physicians (MD/DO) may inject in 2, 2 of them without supervision")
+    assert texts[0].startswith(
+        "Across the 2 jurisdictions: physicians (MD/DO) may inject in 2, 2 of them without supervision"
+    )
     assert "aestheticians may inject in 1, unknown in 1" in texts[0]
 
 
@@ -333,13 +386,23 @@ def test_docstring_examples_run() -> None:
 
 
 def test_heatmap_escapes_notes_and_has_a_legend_per_category() -> None:
-    rules = RULES.with_columns(pl.when(pl.col("provider_type") == "dentist").then(pl.lit("<script>alert(1)</script>")).otherwise(pl.col("notes")).alias("notes"))
+    rules = RULES.with_columns(
+        pl.when(pl.col("provider_type") == "dentist")
+        .then(pl.lit("<script>alert(1)</script>"))
+        .otherwise(pl.col("notes"))
+        .alias("notes")
+    )
     fig = figures.eligibility_heatmap(providers.eligibility_matrix(rules, provider_types=TYPES), highlight="AA")
     assert isinstance(fig, go.Figure)
     dumped = fig.to_json()
     assert "<script>" not in dumped
     assert "&lt;script&gt;" in dumped
-    assert [t.name for t in fig.data if t.showlegend] == ["Y yes", "C conditional", "– no", "? unknown (no usable source)"]
+    assert [t.name for t in fig.data if t.showlegend] == [
+        "Y yes",
+        "C conditional",
+        "– no",
+        "? unknown (no usable source)",
+    ]
     assert len(fig.layout.shapes) == 1  # the highlighted state
 
 

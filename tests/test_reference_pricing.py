@@ -219,7 +219,9 @@ def test_label_crows_feet_24_and_platysma_26_to_36() -> None:
 
 def test_typical_inside_range() -> None:
     df = _typed("units_per_area.csv").filter(pl.col("units_typical").is_not_null())
-    outside = df.filter((pl.col("units_typical") < pl.col("units_low")) | (pl.col("units_typical") > pl.col("units_high")))
+    outside = df.filter(
+        (pl.col("units_typical") < pl.col("units_low")) | (pl.col("units_typical") > pl.col("units_high"))
+    )
     assert outside.height == 0, outside.to_dicts()
 
 

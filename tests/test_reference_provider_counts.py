@@ -12,8 +12,12 @@ STATES_CSV = REFERENCE_DIR / "states.csv"
 
 COLUMNS = ["state", "provider_type", "count", "source", "as_of", "notes"]
 PROVIDER_TYPES = {
-    "physician", "physician_assistant", "nurse_practitioner", "registered_nurse",
-    "licensed_practical_nurse", "dentist",
+    "physician",
+    "physician_assistant",
+    "nurse_practitioner",
+    "registered_nurse",
+    "licensed_practical_nurse",
+    "dentist",
 }
 # Types for which a complete, single-source column was found (see data/docs_fragments/provider_counts.md).
 EXPECTED_TYPES = {"physician_assistant", "registered_nurse", "dentist"}

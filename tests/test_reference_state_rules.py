@@ -11,18 +11,89 @@ from analysis.config import REFERENCE_DIR
 
 STATE_RULES_CSV = REFERENCE_DIR / "state_rules.csv"
 
-COLUMNS = ["state", "provider_type", "may_inject", "supervision", "may_purchase", "notes", "source", "as_of", "reliability"]
+COLUMNS = [
+    "state",
+    "provider_type",
+    "may_inject",
+    "supervision",
+    "may_purchase",
+    "notes",
+    "source",
+    "as_of",
+    "reliability",
+]
 JURISDICTIONS = {
-    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL", "IN", "KS",
-    "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV",
-    "NY", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY",
+    "AK",
+    "AL",
+    "AR",
+    "AZ",
+    "CA",
+    "CO",
+    "CT",
+    "DC",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "IA",
+    "ID",
+    "IL",
+    "IN",
+    "KS",
+    "KY",
+    "LA",
+    "MA",
+    "MD",
+    "ME",
+    "MI",
+    "MN",
+    "MO",
+    "MS",
+    "MT",
+    "NC",
+    "ND",
+    "NE",
+    "NH",
+    "NJ",
+    "NM",
+    "NV",
+    "NY",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VA",
+    "VT",
+    "WA",
+    "WI",
+    "WV",
+    "WY",
 }
 PROVIDER_TYPES = {
-    "physician", "physician_assistant", "nurse_practitioner", "registered_nurse",
-    "licensed_practical_nurse", "dentist", "aesthetician", "medical_assistant",
+    "physician",
+    "physician_assistant",
+    "nurse_practitioner",
+    "registered_nurse",
+    "licensed_practical_nurse",
+    "dentist",
+    "aesthetician",
+    "medical_assistant",
 }
 MAY = {"yes", "no", "conditional", "unknown"}
-SUPERVISION = {"independent", "physician_on_site", "physician_available", "delegation_after_exam", "not_allowed", "unknown"}
+SUPERVISION = {
+    "independent",
+    "physician_on_site",
+    "physician_available",
+    "delegation_after_exam",
+    "not_allowed",
+    "unknown",
+}
 RELIABILITY = {"high", "med", "low"}
 NATIONAL_SUMMARY = "https://medspastandards.com/blog/who-can-inject-botox-united-states"
 
@@ -61,9 +132,15 @@ def test_every_state_and_type_exactly_once(rules: pl.DataFrame) -> None:
 # --- vocabularies ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("column", "allowed"), [
-    ("may_inject", MAY), ("may_purchase", MAY), ("supervision", SUPERVISION), ("reliability", RELIABILITY),
-])
+@pytest.mark.parametrize(
+    ("column", "allowed"),
+    [
+        ("may_inject", MAY),
+        ("may_purchase", MAY),
+        ("supervision", SUPERVISION),
+        ("reliability", RELIABILITY),
+    ],
+)
 def test_vocabulary(rules: pl.DataFrame, column: str, allowed: set[str]) -> None:
     bad = rules.filter(~pl.col(column).is_in(sorted(allowed)))
     assert bad.is_empty(), bad.select("state", "provider_type", column).to_dicts()[:5]
@@ -114,7 +191,9 @@ def test_conflicts_are_written_out_with_a_url(rules: pl.DataFrame) -> None:
 
 
 def test_national_summary_alone_is_never_high(rules: pl.DataFrame) -> None:
-    only_national = rules.filter(pl.col("source").str.starts_with(NATIONAL_SUMMARY) & ~pl.col("source").str.contains(".gov"))
+    only_national = rules.filter(
+        pl.col("source").str.starts_with(NATIONAL_SUMMARY) & ~pl.col("source").str.contains(".gov")
+    )
     assert (only_national["reliability"] != "high").all()
 
 
@@ -141,44 +220,51 @@ def test_physicians_inject_and_buy_everywhere(rules: pl.DataFrame) -> None:
 
 
 def test_non_prescribers_cannot_buy_on_their_own(rules: pl.DataFrame) -> None:
-    staff = rules.filter(pl.col("provider_type").is_in(["registered_nurse", "licensed_practical_nurse", "aesthetician", "medical_assistant"]))
+    staff = rules.filter(
+        pl.col("provider_type").is_in(
+            ["registered_nurse", "licensed_practical_nurse", "aesthetician", "medical_assistant"]
+        )
+    )
     assert (staff["may_purchase"] == "no").all()
 
 
 # --- spot checks verified against stored copies of the cited pages --------------------------------
 
 
-@pytest.mark.parametrize(("state", "provider_type", "may_inject", "supervision"), [
-    # Alabama BME notice (2025-09-23): no delegation to RNs; only protocol PAs/CRNPs
-    ("AL", "registered_nurse", "no", "not_allowed"),
-    ("AL", "medical_assistant", "no", "not_allowed"),
-    # Medical Board of California FAQ: no unlicensed persons such as MAs
-    ("CA", "medical_assistant", "no", "not_allowed"),
-    ("CA", "registered_nurse", "conditional", "delegation_after_exam"),
-    # NRS 454.217: LPNs not on the list; no delegation to unlisted persons
-    ("NV", "licensed_practical_nurse", "no", "not_allowed"),
-    ("NV", "nurse_practitioner", "yes", "independent"),
-    # Kentucky Board of Nursing AOS #35 covers LPNs and RNs
-    ("KY", "licensed_practical_nurse", "conditional", "delegation_after_exam"),
-    # Washington Nursing Commission FAQ + WAC 246-919-606: physician reachable within 30 minutes
-    ("WA", "registered_nurse", "conditional", "physician_available"),
-    # Connecticut med spa statute 19a-903c: physician, PA, APRN or RN only
-    ("CT", "licensed_practical_nurse", "no", "not_allowed"),
-    ("CT", "aesthetician", "no", "not_allowed"),
-    # Virginia 18VAC60-21-55: dentists may possess and give cosmetic botulinum toxin after 12 h training
-    ("VA", "dentist", "yes", "independent"),
-    # Georgia Rule 150-14-.04 and Oregon OAR 818-012-0005: dental-scope injections after training
-    ("GA", "dentist", "conditional", "independent"),
-    ("OR", "dentist", "conditional", "independent"),
-    # N.J.A.C. 13:28-2.15(b)7 and the Oregon Health Licensing Office: no injections by estheticians
-    ("NJ", "aesthetician", "no", "not_allowed"),
-    ("OR", "aesthetician", "no", "not_allowed"),
-    # Louisiana LPN board opinion: physician exam first and physician on the premises
-    ("LA", "licensed_practical_nurse", "conditional", "physician_on_site"),
-    # Maryland COMAR 10.32.09: no delegation to unlicensed persons; nurses with physician on site
-    ("MD", "medical_assistant", "no", "not_allowed"),
-    ("MD", "registered_nurse", "conditional", "physician_on_site"),
-])
+@pytest.mark.parametrize(
+    ("state", "provider_type", "may_inject", "supervision"),
+    [
+        # Alabama BME notice (2025-09-23): no delegation to RNs; only protocol PAs/CRNPs
+        ("AL", "registered_nurse", "no", "not_allowed"),
+        ("AL", "medical_assistant", "no", "not_allowed"),
+        # Medical Board of California FAQ: no unlicensed persons such as MAs
+        ("CA", "medical_assistant", "no", "not_allowed"),
+        ("CA", "registered_nurse", "conditional", "delegation_after_exam"),
+        # NRS 454.217: LPNs not on the list; no delegation to unlisted persons
+        ("NV", "licensed_practical_nurse", "no", "not_allowed"),
+        ("NV", "nurse_practitioner", "yes", "independent"),
+        # Kentucky Board of Nursing AOS #35 covers LPNs and RNs
+        ("KY", "licensed_practical_nurse", "conditional", "delegation_after_exam"),
+        # Washington Nursing Commission FAQ + WAC 246-919-606: physician reachable within 30 minutes
+        ("WA", "registered_nurse", "conditional", "physician_available"),
+        # Connecticut med spa statute 19a-903c: physician, PA, APRN or RN only
+        ("CT", "licensed_practical_nurse", "no", "not_allowed"),
+        ("CT", "aesthetician", "no", "not_allowed"),
+        # Virginia 18VAC60-21-55: dentists may possess and give cosmetic botulinum toxin after 12 h training
+        ("VA", "dentist", "yes", "independent"),
+        # Georgia Rule 150-14-.04 and Oregon OAR 818-012-0005: dental-scope injections after training
+        ("GA", "dentist", "conditional", "independent"),
+        ("OR", "dentist", "conditional", "independent"),
+        # N.J.A.C. 13:28-2.15(b)7 and the Oregon Health Licensing Office: no injections by estheticians
+        ("NJ", "aesthetician", "no", "not_allowed"),
+        ("OR", "aesthetician", "no", "not_allowed"),
+        # Louisiana LPN board opinion: physician exam first and physician on the premises
+        ("LA", "licensed_practical_nurse", "conditional", "physician_on_site"),
+        # Maryland COMAR 10.32.09: no delegation to unlicensed persons; nurses with physician on site
+        ("MD", "medical_assistant", "no", "not_allowed"),
+        ("MD", "registered_nurse", "conditional", "physician_on_site"),
+    ],
+)
 def test_spot_checks(rules: pl.DataFrame, state: str, provider_type: str, may_inject: str, supervision: str) -> None:
     r = _cell(rules, state, provider_type)
     assert (r["may_inject"], r["supervision"]) == (may_inject, supervision), r

@@ -12,22 +12,47 @@ NUCC_CSV = REFERENCE_DIR / "nucc_taxonomy_251.csv"
 MAPPING_CSV = REFERENCE_DIR / "nucc_taxonomy_provider_types.csv"
 
 STATES_COLUMNS = [
-    "state", "name", "fips", "region", "division", "population_2020",
-    "pop_center_lat", "pop_center_lon", "source", "as_of",
+    "state",
+    "name",
+    "fips",
+    "region",
+    "division",
+    "population_2020",
+    "pop_center_lat",
+    "pop_center_lon",
+    "source",
+    "as_of",
 ]
 MAPPING_COLUMNS = [
-    "taxonomy_code", "provider_type", "grouping", "classification", "specialization", "source", "as_of",
+    "taxonomy_code",
+    "provider_type",
+    "grouping",
+    "classification",
+    "specialization",
+    "source",
+    "as_of",
 ]
 PROVIDER_TYPES = {
-    "physician", "physician_assistant", "nurse_practitioner", "registered_nurse",
-    "licensed_practical_nurse", "dentist", "aesthetician", "medical_assistant",
+    "physician",
+    "physician_assistant",
+    "nurse_practitioner",
+    "registered_nurse",
+    "licensed_practical_nurse",
+    "dentist",
+    "aesthetician",
+    "medical_assistant",
 }
 REGIONS = {"Northeast", "Midwest", "South", "West"}
 DIVISION_REGION = {
-    "New England": "Northeast", "Middle Atlantic": "Northeast",
-    "East North Central": "Midwest", "West North Central": "Midwest",
-    "South Atlantic": "South", "East South Central": "South", "West South Central": "South",
-    "Mountain": "West", "Pacific": "West",
+    "New England": "Northeast",
+    "Middle Atlantic": "Northeast",
+    "East North Central": "Midwest",
+    "West North Central": "Midwest",
+    "South Atlantic": "South",
+    "East South Central": "South",
+    "West South Central": "South",
+    "Mountain": "West",
+    "Pacific": "West",
 }
 US_RESIDENT_POPULATION_2020 = 331_449_281  # 50 states + DC, 2020 Census apportionment release
 

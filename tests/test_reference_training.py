@@ -148,8 +148,15 @@ def test_every_row_has_source_and_as_of(df: pl.DataFrame) -> None:
         if source == "none-found":
             assert NO_SOURCE_NOTE in notes, f"'none-found' row must say '{NO_SOURCE_NOTE}': {row}"
             # a row without a source may not carry facts
-            for column in ("format", "hands_on", "duration_hours", "list_price_usd", "cme_credits",
-                           "eligible_professions", "locations"):
+            for column in (
+                "format",
+                "hands_on",
+                "duration_hours",
+                "list_price_usd",
+                "cme_credits",
+                "eligible_professions",
+                "locations",
+            ):
                 assert not row[column], f"{column} filled without a source: {row}"
         else:
             assert source.startswith(("http://", "https://")), f"source is not a URL: {source!r}"

@@ -16,7 +16,9 @@ from analysis.report.summary import SUMMARY_ENV
 
 NOTEBOOK_DIR = Path(__file__).parent / "data" / "notebooks"
 SPECS = {
-    "tiny_state": NotebookSpec("tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, PRICE_CAP, PRICES_PATH), title="Tiny state"),
+    "tiny_state": NotebookSpec(
+        "tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, PRICE_CAP, PRICES_PATH), title="Tiny state"
+    ),
     "tiny_fail": NotebookSpec("tiny_fail", NOTEBOOK_DIR / "tiny_fail.ipynb", (STATE,), title="Tiny fail"),
     "tiny_crash": NotebookSpec("tiny_crash", NOTEBOOK_DIR / "tiny_crash.ipynb", (STATE,), title="Tiny crash"),
 }
@@ -64,7 +66,9 @@ def test_code_and_prompts_are_hidden(batch):
 
 def test_plotly_js_is_written_once_and_reports_stay_small(batch):
     out, _, _ = batch
-    copies = [p for p in out.rglob("*") if p.is_file() and p.stat().st_size > 1_000_000 and p.suffix in {".js", ".html"}]
+    copies = [
+        p for p in out.rglob("*") if p.is_file() and p.stat().st_size > 1_000_000 and p.suffix in {".js", ".html"}
+    ]
     assert copies == [out / "assets" / "plotly.min.js"]
     for page in out.glob("*/*.html"):
         assert page.stat().st_size < 500_000
@@ -150,12 +154,18 @@ def test_second_run_skips_everything_and_is_fast(tmp_path, monkeypatch):
 
     data = tmp_path / "prices.csv"
     data.write_text("a\nb\n")
-    with_file = run(tmp_path, states="CA", notebooks="tiny_state", overrides={"price_cap": "300", "prices_path": str(data)}, jobs=1)
+    with_file = run(
+        tmp_path, states="CA", notebooks="tiny_state", overrides={"price_cap": "300", "prices_path": str(data)}, jobs=1
+    )
     assert with_file.ran == 1
-    again = run(tmp_path, states="CA", notebooks="tiny_state", overrides={"price_cap": "300", "prices_path": str(data)}, jobs=1)
+    again = run(
+        tmp_path, states="CA", notebooks="tiny_state", overrides={"price_cap": "300", "prices_path": str(data)}, jobs=1
+    )
     assert again.cached == 1
     data.write_text("a\nb\nc\n")  # same parameters, new data: runs again
-    edited = run(tmp_path, states="CA", notebooks="tiny_state", overrides={"price_cap": "300", "prices_path": str(data)}, jobs=1)
+    edited = run(
+        tmp_path, states="CA", notebooks="tiny_state", overrides={"price_cap": "300", "prices_path": str(data)}, jobs=1
+    )
     assert edited.ran == 1
     assert json.loads((tmp_path / "executed" / "CA" / "tiny_state.summary.json").read_text())["prices_lines"] == 3
 

@@ -37,11 +37,17 @@ def no_kernels(monkeypatch):
     [
         (["--states", "XX"], "error: unknown state 'XX'; expected one of US, AK, AL"),
         (["--states", "../../etc"], "error: unknown state '../../etc'"),
-        (["--notebooks", "pricing/../../x"], "error: unknown notebook 'pricing/../../x'; expected one of overview, pricing, providers, training"),
+        (
+            ["--notebooks", "pricing/../../x"],
+            "error: unknown notebook 'pricing/../../x'; expected one of overview, pricing, providers, training",
+        ),
         (["--states", "CA", "price_cap=cheap"], "error: price_cap must be a number ≥ 0, got 'cheap'"),
         (["--states", "CA", "colour=red"], "error: unknown parameter 'colour'"),
         (["--states", "CA", "price_cap"], "error: expected PARAMETER=VALUE, got 'price_cap'"),
-        (["--states", "CA", "--notebooks", "training", "profession=wizard"], "error: unknown profession 'wizard'; expected one of physician"),
+        (
+            ["--states", "CA", "--notebooks", "training", "profession=wizard"],
+            "error: unknown profession 'wizard'; expected one of physician",
+        ),
     ],
 )
 def test_invalid_input_exits_2_with_one_clear_line(no_kernels, args, message):
@@ -65,13 +71,17 @@ def test_register_mounts_the_command_on_the_main_app():
 
 def test_failures_are_listed_and_the_exit_code_is_1(tmp_path, monkeypatch):
     specs = {
-        "tiny_state": NotebookSpec("tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, PRICE_CAP, PRICES_PATH), title="Tiny state"),
+        "tiny_state": NotebookSpec(
+            "tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, PRICE_CAP, PRICES_PATH), title="Tiny state"
+        ),
         "tiny_fail": NotebookSpec("tiny_fail", NOTEBOOK_DIR / "tiny_fail.ipynb", (STATE,), title="Tiny fail"),
     }
     monkeypatch.setattr(parameters, "NOTEBOOKS", specs)
     monkeypatch.setattr(runner, "NOTEBOOKS", specs)
     monkeypatch.setattr(runner, "ensure_kernel", lambda: None)
-    result = invoke("--states", "ca", "--notebooks", "tiny_state,tiny_fail", "--out", str(tmp_path), "-j", "2", "price_cap=250")
+    result = invoke(
+        "--states", "ca", "--notebooks", "tiny_state,tiny_fail", "--out", str(tmp_path), "-j", "2", "price_cap=250"
+    )
     assert result.exit_code == 1, result.output
     assert "CA/tiny_fail: cell 4: ValueError: no data for CA" in result.output
     assert "1 failed" in result.output
@@ -89,7 +99,9 @@ def test_ensure_kernel_installs_the_kernelspec_into_this_prefix_when_missing(mon
 
     calls = []
     monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {"python3": "/x"})
-    monkeypatch.setattr(ipykernel.kernelspec, "install", lambda **kwargs: calls.append(kwargs) or "/prefix/botox-market")
+    monkeypatch.setattr(
+        ipykernel.kernelspec, "install", lambda **kwargs: calls.append(kwargs) or "/prefix/botox-market"
+    )
     assert runner.ensure_kernel() == "/prefix/botox-market"
     assert calls == [{"kernel_name": "botox-market", "display_name": "Python (botox-market)", "prefix": sys.prefix}]
     assert runner.kernel_name() == "python3"  # until it is installed, batches use python3

@@ -31,7 +31,9 @@ def page_for(nb: nbformat.NotebookNode, *, synthetic: bool, tmp_path: Path) -> s
 
 
 def notebook_with_output(html: str) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_code_cell("banner", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": ""})])
+    cell = nbformat.v4.new_code_cell(
+        "banner", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": ""})]
+    )
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Pricing"), cell])
 
 
@@ -39,9 +41,15 @@ def banners(page: str) -> int:
     return page.count("Synthetic sample data")
 
 
-@pytest.mark.parametrize(("notebook_banner", "expected_kind"), [(True, "bm-banner synthetic"), (False, "banner-synthetic")])
+@pytest.mark.parametrize(
+    ("notebook_banner", "expected_kind"), [(True, "bm-banner synthetic"), (False, "banner-synthetic")]
+)
 def test_a_synthetic_report_shows_exactly_one_banner(tmp_path, notebook_banner, expected_kind):
-    html = synthetic_banner(synthetic_prices(20, seed=1), what="price observations").data if notebook_banner else "<p>numbers</p>"
+    html = (
+        synthetic_banner(synthetic_prices(20, seed=1), what="price observations").data
+        if notebook_banner
+        else "<p>numbers</p>"
+    )
     page = page_for(notebook_with_output(html), synthetic=True, tmp_path=tmp_path)
     assert banners(page) == 1
     assert expected_kind in page

@@ -19,7 +19,19 @@ STATES = ["AL", "AK", "AZ", "AR", "CA", "CO"]
 
 def start(out: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "analysis.cli", "reports", "--out", str(out), "--notebooks", "pricing", "--states", ",".join(STATES), *extra],
+        [
+            sys.executable,
+            "-m",
+            "analysis.cli",
+            "reports",
+            "--out",
+            str(out),
+            "--notebooks",
+            "pricing",
+            "--states",
+            ",".join(STATES),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -52,7 +64,20 @@ def test_interrupted_batch_leaves_no_partial_report_and_resumes(tmp_path):
     assert manifest
 
     rerun = subprocess.run(
-        [sys.executable, "-m", "analysis.cli", "reports", "--out", str(tmp_path), "--notebooks", "pricing", "--states", ",".join(STATES), "--jobs", "2"],
+        [
+            sys.executable,
+            "-m",
+            "analysis.cli",
+            "reports",
+            "--out",
+            str(tmp_path),
+            "--notebooks",
+            "pricing",
+            "--states",
+            ",".join(STATES),
+            "--jobs",
+            "2",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -65,7 +90,12 @@ def test_interrupted_batch_leaves_no_partial_report_and_resumes(tmp_path):
 def test_killed_worker_costs_only_its_report(tmp_path):
     process = start(tmp_path, "--jobs", "2")
     me = psutil.Process(process.pid)
-    wait_for(lambda: any("ipykernel" in " ".join(c.cmdline()) for c in me.children(recursive=True) if c.is_running()) or process.poll() is not None)
+    wait_for(
+        lambda: (
+            any("ipykernel" in " ".join(c.cmdline()) for c in me.children(recursive=True) if c.is_running())
+            or process.poll() is not None
+        )
+    )
     wait_for(lambda: len(html_reports(tmp_path)) >= 1 or process.poll() is not None)
     kernels = [c for c in me.children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
     if kernels and process.poll() is None:

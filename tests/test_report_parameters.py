@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config, schemas
+from analysis import config, schemas, states
 from analysis.report.parameters import (
-    FALLBACK_STATES,
     NOTEBOOKS,
     PRICE_CAP,
     PRICES_PATH,
@@ -40,24 +39,28 @@ def test_declared_notebooks_and_their_parameters_match_the_contract():
     assert NOTEBOOKS["training"].parameter("profession").choices == schemas.PROVIDER_TYPES
 
 
-def test_state_choices_are_us_then_51_codes():
+def test_state_choices_are_us_then_the_51_codes_of_states_csv():
     assert STATE.choices[0] == "US"
     assert len(STATE.choices) == 52
-    assert set(STATE.choices[1:]) == set(FALLBACK_STATES)
+    assert STATE.choices[1:] == states.state_codes()
 
 
 def test_state_codes_read_the_reference_file(tmp_path):
     path = tmp_path / "states.csv"
-    path.write_text("state,name\nCA,California\ntx,Texas\n")
+    path.write_text("state,name\nTX,Texas\nCA,California\n")
     assert state_codes(path) == ("US", "CA", "TX")
 
 
-@pytest.mark.parametrize("content", [None, "code,name\nCA,California\n", "state\nCA\n../../etc\n"])
-def test_state_codes_fall_back_when_the_file_is_missing_or_odd(tmp_path, content):
+@pytest.mark.parametrize(
+    "content",
+    [None, "code,name\nCA,California\n", "state,name\nCA,California\n../../etc,Nowhere\n", "state,name\ntx,Texas\n"],
+)
+def test_a_missing_or_malformed_states_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / "states.csv"
     if content is not None:
         path.write_text(content)
-    assert state_codes(path) == ("US", *FALLBACK_STATES)
+    with pytest.raises(ParameterError, match="cannot read the list of states"):
+        state_codes(path)
 
 
 def test_unknown_state_lists_the_valid_choices():
@@ -96,7 +99,9 @@ def test_unknown_parameter_lists_the_valid_ones():
 
 
 def test_parameter_is_applied_only_to_notebooks_that_declare_it():
-    requests = build_requests(states="CA", notebooks="overview,training", overrides={"profession": "DENTIST"}, check_files=False)
+    requests = build_requests(
+        states="CA", notebooks="overview,training", overrides={"profession": "DENTIST"}, check_files=False
+    )
     assert [r.parameters for r in requests] == [{"state": "CA"}, {"state": "CA", "profession": "dentist"}]
 
 
@@ -193,7 +198,11 @@ def test_requests_carry_the_data_files_they_read(tmp_path):
 
 
 def test_notebook_defaults_must_agree_with_the_declared_ones():
-    spec = {"tiny_state": NotebookSpec("tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, Parameter("price_cap", "float", 300.0, "cap")))}
+    spec = {
+        "tiny_state": NotebookSpec(
+            "tiny_state", NOTEBOOK_DIR / "tiny_state.ipynb", (STATE, Parameter("price_cap", "float", 300.0, "cap"))
+        )
+    }
     with pytest.raises(ParameterError, match=r"price_cap defaults to 500.0 in the notebook but to 300.0"):
         build_requests(states="CA", notebooks="tiny_state", specs=spec)
 

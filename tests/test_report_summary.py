@@ -98,12 +98,21 @@ def _write_record(out, record):
 
 
 def test_index_escapes_text_and_lists_headline_numbers(tmp_path):
-    _write_record(tmp_path, _record("CA", "pricing", summary={"median_price_per_unit_usd": 12.0, "label": "x", "synthetic": True}))
+    _write_record(
+        tmp_path, _record("CA", "pricing", summary={"median_price_per_unit_usd": 12.0, "label": "x", "synthetic": True})
+    )
     _write_record(
         tmp_path,
-        _record("TX", "pricing", status="failed", error={"cell_index": 3, "ename": "ValueError", "evalue": "<script>alert(1)</script>"}),
+        _record(
+            "TX",
+            "pricing",
+            status="failed",
+            error={"cell_index": 3, "ename": "ValueError", "evalue": "<script>alert(1)</script>"},
+        ),
     )
-    index_path, manifest_path = index.write_outputs(tmp_path, batch={"ran": 2, "cached": 0, "elapsed_s": 1.0, "interrupted": False})
+    index_path, manifest_path = index.write_outputs(
+        tmp_path, batch={"ran": 2, "cached": 0, "elapsed_s": 1.0, "interrupted": False}
+    )
     html = index_path.read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert 'href="CA/pricing.html"' in html and 'href="TX/pricing.html"' in html
@@ -115,5 +124,9 @@ def test_index_escapes_text_and_lists_headline_numbers(tmp_path):
 
 
 def test_headline_keys_are_numeric_summary_values():
-    records = [_record("CA", "p", summary={"state": "CA", "synthetic": True, "n": 3, "name": "x", "flag": False, "median": 1.5})]
+    records = [
+        _record(
+            "CA", "p", summary={"state": "CA", "synthetic": True, "n": 3, "name": "x", "flag": False, "median": 1.5}
+        )
+    ]
     assert index.headline_keys(records) == ["n", "median"]

@@ -41,8 +41,15 @@ def test_botox_median_matches_the_cited_national_level(tmp_path, generated):
     cal = sample.calibration()
     path = tmp_path / "s.csv"
     generated.write_csv(path)
-    prices = pricing.prepare_prices(load_table(path, "prices").accepted, conversions=reference.unit_conversions(), states=reference.states())
-    botox = prices.filter((pl.col("product") == "botox_cosmetic") & (pl.col("pricing_model") == "per_unit") & (pl.col("region") != "Midwest") & (pl.col("state") != "TX"))
+    prices = pricing.prepare_prices(
+        load_table(path, "prices").accepted, conversions=reference.unit_conversions(), states=reference.states()
+    )
+    botox = prices.filter(
+        (pl.col("product") == "botox_cosmetic")
+        & (pl.col("pricing_model") == "per_unit")
+        & (pl.col("region") != "Midwest")
+        & (pl.col("state") != "TX")
+    )
     median = botox.select(pl.col("price_usd").median()).collect().item()
     assert median == pytest.approx(cal["national_botox_per_unit_usd"], rel=0.03)
 
@@ -51,9 +58,13 @@ def test_cited_regional_level_makes_the_midwest_cheaper(generated):
     cal = sample.calibration()
     assert cal["level_factor"]["Midwest"] < 1
     regions = generated.join(reference.states().select("state", "region"), on="state")
-    per_unit = regions.filter((pl.col("product") == "botox_cosmetic") & (pl.col("pricing_model") == "per_unit")).with_columns(pl.col("price_usd").cast(pl.Float64, strict=False))
+    per_unit = regions.filter(
+        (pl.col("product") == "botox_cosmetic") & (pl.col("pricing_model") == "per_unit")
+    ).with_columns(pl.col("price_usd").cast(pl.Float64, strict=False))
     medians = dict(per_unit.group_by("region").agg(pl.col("price_usd").median()).iter_rows())
-    assert medians["Midwest"] == pytest.approx(cal["national_botox_per_unit_usd"] * cal["level_factor"]["Midwest"], rel=0.05)
+    assert medians["Midwest"] == pytest.approx(
+        cal["national_botox_per_unit_usd"] * cal["level_factor"]["Midwest"], rel=0.05
+    )
     assert medians["Midwest"] < medians["Northeast"]
 
 

@@ -58,9 +58,23 @@ STATES = pl.DataFrame(
 RULES = pl.DataFrame(
     {
         "state": ["AA", "AA", "AA", "AA", "AA", "BB"],
-        "provider_type": ["aesthetician", "registered_nurse", "physician", "dentist", "nurse_practitioner", "aesthetician"],
+        "provider_type": [
+            "aesthetician",
+            "registered_nurse",
+            "physician",
+            "dentist",
+            "nurse_practitioner",
+            "aesthetician",
+        ],
         "may_inject": ["no", "conditional", "yes", "unknown", "yes", "conditional"],
-        "supervision": ["not_allowed", "physician_on_site", "independent", "unknown", "physician_available", "delegation_after_exam"],
+        "supervision": [
+            "not_allowed",
+            "physician_on_site",
+            "independent",
+            "unknown",
+            "physician_available",
+            "delegation_after_exam",
+        ],
         "notes": ["barred", "needs MD on site", "", "", "", "after exam"],
         "source": ["https://board.example/a"] * 6,
         "as_of": ["2026"] * 6,
@@ -91,7 +105,9 @@ def test_catalogue_courses_located_online_are_online_courses():
 
 
 def test_catalogue_eligible_professions_are_known_provider_types():
-    listed = reference.training_courses()["eligible_professions"].drop_nulls().str.split(";").explode().str.strip_chars()
+    listed = (
+        reference.training_courses()["eligible_professions"].drop_nulls().str.split(";").explode().str.strip_chars()
+    )
     assert set(listed.to_list()) <= set(PROVIDER_TYPES)
 
 
@@ -132,14 +148,18 @@ def test_haversine_one_degree_of_latitude_is_one_360th_of_the_circumference():
 
 
 def test_haversine_antipodes_are_half_the_circumference_apart():
-    assert pl.select(training.haversine_km(0.0, 0.0, 0.0, 180.0)).item() == pytest.approx(math.pi * training.EARTH_RADIUS_KM)
+    assert pl.select(training.haversine_km(0.0, 0.0, 0.0, 180.0)).item() == pytest.approx(
+        math.pi * training.EARTH_RADIUS_KM
+    )
 
 
 def test_haversine_agrees_with_the_law_of_cosines_between_state_population_centres():
     centres = {r["state"]: (r["pop_center_lat"], r["pop_center_lon"]) for r in reference.states().iter_rows(named=True)}
     (lat1, lon1), (lat2, lon2) = centres["TX"], centres["NY"]
     p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
-    expected = training.EARTH_RADIUS_KM * math.acos(math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl))
+    expected = training.EARTH_RADIUS_KM * math.acos(
+        math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    )
     assert pl.select(training.haversine_km(lat1, lon1, lat2, lon2)).item() == pytest.approx(expected, rel=1e-9)
 
 
@@ -171,7 +191,10 @@ def test_availability_counts_a_course_once_per_state_with_two_cities_there():
 def test_state_without_a_course_points_to_the_nearest_state_with_one():
     rows = availability(courses(locations=["X, BB", "Y, CC"]))
     assert (rows["AA"]["nearest_in_person_state"], rows["AA"]["distance_km"]) == ("BB", pytest.approx(ONE_DEGREE_KM))
-    assert (rows["DD"]["nearest_in_person_state"], rows["DD"]["distance_km"]) == ("CC", pytest.approx(7 * ONE_DEGREE_KM))
+    assert (rows["DD"]["nearest_in_person_state"], rows["DD"]["distance_km"]) == (
+        "CC",
+        pytest.approx(7 * ONE_DEGREE_KM),
+    )
 
 
 def test_state_with_a_course_is_its_own_nearest_at_zero_km():
@@ -204,7 +227,10 @@ def test_count_in_person_counts_courses_with_any_us_city_for_us():
 
 
 def test_where_offered_says_in_state_elsewhere_online_or_not_stated():
-    frame = courses(locations=["Austin, TX", "Irvine, CA", "online", None, None], format=["in_person", "in_person", "online", "hybrid", None])
+    frame = courses(
+        locations=["Austin, TX", "Irvine, CA", "online", None, None],
+        format=["in_person", "in_person", "online", "hybrid", None],
+    )
     where = training.add_where_offered(frame, state="TX")
     assert where["where"].to_list() == [
         "in person in Austin, TX",
@@ -268,11 +294,16 @@ def test_independent_yes_may_practise():
 
 
 def test_yes_with_supervision_says_which():
-    assert caveat("AA", "nurse_practitioner") == "may practise here; supervision — a supervising physician must be reachable, not necessarily on site"
+    assert (
+        caveat("AA", "nurse_practitioner")
+        == "may practise here; supervision — a supervising physician must be reachable, not necessarily on site"
+    )
 
 
 def test_practice_caveats_use_only_the_requested_state():
-    assert caveat("BB", "aesthetician").startswith("conditional: supervision — only after a physician, NP or PA has examined")
+    assert caveat("BB", "aesthetician").startswith(
+        "conditional: supervision — only after a physician, NP or PA has examined"
+    )
 
 
 def test_practice_caveats_keep_every_course_and_add_the_rule():
@@ -283,7 +314,10 @@ def test_practice_caveats_keep_every_course_and_add_the_rule():
 
 
 def test_can_practise_is_false_only_when_the_rule_says_no():
-    assert (training.can_practise(RULES, "AA", "aesthetician"), training.can_practise(RULES, "AA", "dentist")) == (False, True)
+    assert (training.can_practise(RULES, "AA", "aesthetician"), training.can_practise(RULES, "AA", "dentist")) == (
+        False,
+        True,
+    )
 
 
 def test_can_practise_nationally_when_any_state_allows_it():
@@ -305,14 +339,20 @@ def test_cost_metrics_divide_price_by_hours_and_credits():
 
 
 def test_cost_metrics_leave_unknowns_null():
-    costs = training.cost_metrics(courses(list_price_usd=[None, 600.0], duration_hours=[4.0, 0.0], cme_credits=[1.0, None]))
+    costs = training.cost_metrics(
+        courses(list_price_usd=[None, 600.0], duration_hours=[4.0, 0.0], cme_credits=[1.0, None])
+    )
     assert costs.select("price_per_hour_usd", "price_per_cme_credit_usd").rows() == [(None, None), (None, None)]
 
 
 def test_cost_summary_counts_priced_courses_per_format():
     frame = training.cost_metrics(courses(format=["online", "online", None], list_price_usd=[100.0, None, 50.0]))
     summary = {r["format"]: r for r in training.cost_summary(frame).iter_rows(named=True)}
-    assert (summary["online"]["courses"], summary["online"]["priced"], summary["online"]["median_price_usd"]) == (2, 1, 100.0)
+    assert (summary["online"]["courses"], summary["online"]["priced"], summary["online"]["median_price_usd"]) == (
+        2,
+        1,
+        100.0,
+    )
     assert summary["not stated"]["priced"] == 1
 
 
@@ -326,17 +366,23 @@ def test_cost_summary_by_hands_on_reads_yes_no_and_not_stated():
 
 def test_break_even_rounds_treatments_up():
     # margin (12 - 6) × 20 = 120 per treatment; 1500 / 120 = 12.5 → 13
-    assert training.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)["treatments"] == 13
+    assert (
+        training.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)["treatments"] == 13
+    )
 
 
 def test_break_even_on_an_exact_multiple_does_not_round_up():
     # 12.1 - 6.1 is 5.999999999999999 in floating point; 1200 / 120 must still be 10
-    assert training.break_even(1200.0, price_per_unit=12.1, cost_per_unit=6.1, units_per_treatment=20)["treatments"] == 10
+    assert (
+        training.break_even(1200.0, price_per_unit=12.1, cost_per_unit=6.1, units_per_treatment=20)["treatments"] == 10
+    )
 
 
 def test_break_even_states_every_input():
     result = training.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)
-    assert {k: result[k] for k in ("course_fee_usd", "price_per_unit_usd", "cost_per_unit_usd", "units_per_treatment")} == {
+    assert {
+        k: result[k] for k in ("course_fee_usd", "price_per_unit_usd", "cost_per_unit_usd", "units_per_treatment")
+    } == {
         "course_fee_usd": 1500.0,
         "price_per_unit_usd": 12.0,
         "cost_per_unit_usd": 6.0,
@@ -358,12 +404,16 @@ def test_price_at_or_below_cost_is_never_recovered():
 
 
 def test_break_even_table_matches_the_scalar_and_keeps_unpriced_courses_null():
-    table = training.break_even_table(courses(list_price_usd=[1500.0, None, 0.0]), price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)
+    table = training.break_even_table(
+        courses(list_price_usd=[1500.0, None, 0.0]), price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20
+    )
     assert table["treatments_to_break_even"].to_list() == [13, None, 0]
 
 
 def test_break_even_table_is_null_when_the_margin_is_not_positive():
-    table = training.break_even_table(courses(list_price_usd=[1500.0]), price_per_unit=5.0, cost_per_unit=6.0, units_per_treatment=20)
+    table = training.break_even_table(
+        courses(list_price_usd=[1500.0]), price_per_unit=5.0, cost_per_unit=6.0, units_per_treatment=20
+    )
     assert table["treatments_to_break_even"].to_list() == [None]
 
 
@@ -384,7 +434,13 @@ def test_median_price_per_unit_uses_the_state_and_the_product():
 
 def test_median_price_per_unit_falls_back_to_national_when_the_state_has_too_few():
     price = training.median_price_per_unit(priced_quotes(), state="WY", min_observations=5)
-    assert (price["median_usd"], price["n"], price["scope"], price["fallback"], price["state_n"]) == (12.5, 6, "US", True, 1)
+    assert (price["median_usd"], price["n"], price["scope"], price["fallback"], price["state_n"]) == (
+        12.5,
+        6,
+        "US",
+        True,
+        1,
+    )
 
 
 def test_product_cost_is_the_median_midpoint_of_current_cited_prices():
@@ -393,7 +449,13 @@ def test_product_cost_is_the_median_midpoint_of_current_cited_prices():
             "product": ["botox_cosmetic"] * 4 + ["dysport"],
             "cost_per_unit_usd_low": [4.0, 6.0, 10.0, 5.0, 4.0],
             "cost_per_unit_usd_high": [6.0, 6.0, 12.0, 7.0, 4.0],
-            "basis": ["reported_purchase_price", "list_price_wac", "invoice_estimate", "reported_purchase_price", "invoice_estimate"],
+            "basis": [
+                "reported_purchase_price",
+                "list_price_wac",
+                "invoice_estimate",
+                "reported_purchase_price",
+                "invoice_estimate",
+            ],
             "source": ["a", "b", "c", "d", "e"],
         }
     )
@@ -403,13 +465,29 @@ def test_product_cost_is_the_median_midpoint_of_current_cited_prices():
 
 def test_units_per_treatment_uses_the_default_row():
     units = pl.DataFrame(
-        {"area": ["glabella", "glabella"], "label": ["Frown lines"] * 2, "units_typical": [None, 20.0], "default": [False, True], "basis": ["practice", "label"], "source": ["x", "y"]}
+        {
+            "area": ["glabella", "glabella"],
+            "label": ["Frown lines"] * 2,
+            "units_typical": [None, 20.0],
+            "default": [False, True],
+            "basis": ["practice", "label"],
+            "source": ["x", "y"],
+        }
     )
     assert training.units_per_treatment(units)["units"] == 20.0
 
 
 def test_units_per_treatment_of_an_unknown_area_raises():
-    units = pl.DataFrame({"area": ["glabella"], "label": ["x"], "units_typical": [20.0], "default": [True], "basis": ["label"], "source": ["y"]})
+    units = pl.DataFrame(
+        {
+            "area": ["glabella"],
+            "label": ["x"],
+            "units_typical": [20.0],
+            "default": [True],
+            "basis": ["label"],
+            "source": ["y"],
+        }
+    )
     with pytest.raises(ValueError, match="unknown area 'elbow'"):
         training.units_per_treatment(units, area="elbow")
 
@@ -425,7 +503,9 @@ def test_cost_vs_duration_plots_only_courses_with_both_numbers_and_says_how_many
 
 
 def test_break_even_chart_escapes_course_names():
-    table = courses(organization=["<script>alert(1)</script>"], list_price_usd=[100.0]).with_columns(pl.lit(2).alias("treatments_to_break_even"))
+    table = courses(organization=["<script>alert(1)</script>"], list_price_usd=[100.0]).with_columns(
+        pl.lit(2).alias("treatments_to_break_even")
+    )
     fig = figures.break_even_chart(table, title="t")
     assert "<script>" not in str(fig.data[0].y) and "&lt;script&gt;" in fig.data[0].y[0]
 
@@ -435,4 +515,7 @@ def test_markdown_text_escapes_dollars_markup_and_html():
 
 
 def test_plural_of_a_profession_label_keeps_its_bracket():
-    assert (figures.plural("Physician (MD/DO)"), figures.plural("Registered nurse", lower=True)) == ("Physicians (MD/DO)", "registered nurses")
+    assert (figures.plural("Physician (MD/DO)"), figures.plural("Registered nurse", lower=True)) == (
+        "Physicians (MD/DO)",
+        "registered nurses",
+    )

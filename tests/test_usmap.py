@@ -16,7 +16,9 @@ TINY = {
     "type": "Topology",
     "transform": {"scale": [0.5, 2.0], "translate": [-100.0, 30.0]},
     "arcs": [[[0, 0], [2, 0], [0, 1]], [[2, 1], [-2, -1]]],
-    "objects": {"subunits": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "id": "KS", "arcs": [[0, 1]]}]}},
+    "objects": {
+        "subunits": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "id": "KS", "arcs": [[0, 1]]}]}
+    },
 }
 
 
@@ -65,7 +67,12 @@ def test_shipped_outlines_cover_every_state_with_closed_rings():
     assert sorted(shapes["state"].unique().to_list()) == sorted(reference.state_codes())
     assert shapes.select(pl.col("source").is_null().any() | pl.col("as_of").is_null().any()).item() is False
     assert all(math.isfinite(v) for v in shapes["x"].to_list() + shapes["y"].to_list())
-    ends = shapes.group_by("state", "ring").agg(pl.col("x").first().alias("x0"), pl.col("x").last().alias("x1"), pl.col("y").first().alias("y0"), pl.col("y").last().alias("y1"))
+    ends = shapes.group_by("state", "ring").agg(
+        pl.col("x").first().alias("x0"),
+        pl.col("x").last().alias("x1"),
+        pl.col("y").first().alias("y0"),
+        pl.col("y").last().alias("y1"),
+    )
     assert ends.filter((pl.col("x0") != pl.col("x1")) | (pl.col("y0") != pl.col("y1"))).height == 0
 
 
@@ -82,14 +89,33 @@ def luminance(rgb: str) -> float:
 
 
 def test_map_fills_each_state_by_value_grey_without_one_and_outlines_the_highlight():
-    frame = pl.DataFrame({"state": ["TX", "CA", "NY"], "median": [10.0, 12.0, 14.0], "n": [5, 6_000, 7], "index": [90.0, 105.26315, 110.0]})
-    fig = us_state_map(frame, value="median", label="Median", title="t", highlight="TX", value_prefix="$", hover={"n": "observations", "index": "index"})
+    frame = pl.DataFrame(
+        {
+            "state": ["TX", "CA", "NY"],
+            "median": [10.0, 12.0, 14.0],
+            "n": [5, 6_000, 7],
+            "index": [90.0, 105.26315, 110.0],
+        }
+    )
+    fig = us_state_map(
+        frame,
+        value="median",
+        label="Median",
+        title="t",
+        highlight="TX",
+        value_prefix="$",
+        hover={"n": "observations", "index": "index"},
+    )
     states = {t.name: t for t in fig.data if t.name != "scale"}
     assert len(states) == 51
     assert states["WY"].fillcolor == MISSING_COLOR and "no data" in states["WY"].text
     assert luminance(states["TX"].fillcolor) > luminance(states["CA"].fillcolor) > luminance(states["NY"].fillcolor)
     assert states["TX"].line.color == HIGHLIGHT_COLOR and fig.data[-2].name == "TX"  # drawn last, on top
-    assert "$12.00" in states["CA"].text and "observations: 6,000" in states["CA"].text and "index: 105.3" in states["CA"].text
+    assert (
+        "$12.00" in states["CA"].text
+        and "observations: 6,000" in states["CA"].text
+        and "index: 105.3" in states["CA"].text
+    )
     scale = fig.data[-1]
     assert (scale.marker.cmin, scale.marker.cmax) == (10.0, 14.0)
 
@@ -102,5 +128,10 @@ def test_map_hover_text_from_data_is_escaped():
 
 
 def test_map_of_no_data_is_all_grey():
-    fig = us_state_map(pl.DataFrame({"state": [], "median": []}, schema={"state": pl.String, "median": pl.Float64}), value="median", label="m", title="t")
+    fig = us_state_map(
+        pl.DataFrame({"state": [], "median": []}, schema={"state": pl.String, "median": pl.Float64}),
+        value="median",
+        label="m",
+        title="t",
+    )
     assert {t.fillcolor for t in fig.data if t.name != "scale"} == {MISSING_COLOR}

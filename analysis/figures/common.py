@@ -73,7 +73,15 @@ def us_tile_map(
     values = [by_state.get(c, {}).get(value) for c in codes]
 
     def hover_for(code: str) -> str:
-        return state_hover(by_state.get(code), code, value=value, label=label, hover=hover, value_format=value_format, value_prefix=value_prefix)
+        return state_hover(
+            by_state.get(code),
+            code,
+            value=value,
+            label=label,
+            hover=hover,
+            value_format=value_format,
+            value_prefix=value_prefix,
+        )
 
     known = [i for i, v in enumerate(values) if v is not None]
     missing = [i for i, v in enumerate(values) if v is None]
@@ -102,21 +110,38 @@ def us_tile_map(
                 "colorscale": colorscale,
                 "showscale": True,
                 "colorbar": {"title": {"text": html.escape(label)}, "thickness": 12},
-                "line": {"color": [HIGHLIGHT_COLOR if o else "white" for o in outline], "width": [3 if o else 0.5 for o in outline]},
+                "line": {
+                    "color": [HIGHLIGHT_COLOR if o else "white" for o in outline],
+                    "width": [3 if o else 0.5 for o in outline],
+                },
             },
             text_color="#111827",
             name=html.escape(label),
         )
     )
     if missing:
-        fig.add_trace(tiles(missing, marker={"color": MISSING_COLOR, "line": {"color": "white", "width": 0.5}}, text_color="#6b7280", name="no data"))
+        fig.add_trace(
+            tiles(
+                missing,
+                marker={"color": MISSING_COLOR, "line": {"color": "white", "width": 0.5}},
+                text_color="#6b7280",
+                name="no data",
+            )
+        )
     fig.update_xaxes(visible=False, range=[-0.7, 10.7])
     fig.update_yaxes(visible=False, range=[-7.7, 0.7], scaleanchor="x")
     return house_layout(fig, title=title, height=460)
 
 
 def state_hover(
-    row: Mapping[str, object] | None, code: str, *, value: str, label: str, hover: Mapping[str, str] | None, value_format: str, value_prefix: str
+    row: Mapping[str, object] | None,
+    code: str,
+    *,
+    value: str,
+    label: str,
+    hover: Mapping[str, str] | None,
+    value_format: str,
+    value_prefix: str,
 ) -> str:
     """Hover text of one state on a US map: its value (or "no data") and the ``hover`` columns, escaped."""
     if row is None or row.get(value) is None:
@@ -147,7 +172,14 @@ _TABLE = _env.from_string(
 class Table:
     """A frame shown as a plain, escaped HTML table (in JupyterLab and in reports)."""
 
-    def __init__(self, frame: pl.DataFrame, *, labels: Mapping[str, str] | None = None, formats: Mapping[str, str] | None = None, max_rows: int = 60) -> None:
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        *,
+        labels: Mapping[str, str] | None = None,
+        formats: Mapping[str, str] | None = None,
+        max_rows: int = 60,
+    ) -> None:
         self.frame = frame.head(max_rows)
         self.labels = dict(labels or {})
         self.formats = dict(formats or {})
@@ -163,7 +195,9 @@ class Table:
 
     def _repr_html_(self) -> str:
         headers = [self.labels.get(c, c) for c in self.frame.columns]
-        rows = [[self._cell(c, v) for c, v in zip(self.frame.columns, row, strict=True)] for row in self.frame.iter_rows()]
+        rows = [
+            [self._cell(c, v) for c, v in zip(self.frame.columns, row, strict=True)] for row in self.frame.iter_rows()
+        ]
         note = f"<p class='bm-note'>First {self.frame.height} rows shown.</p>" if self.truncated else ""
         return _TABLE.render(headers=headers, rows=rows) + note
 

@@ -46,7 +46,9 @@ def procedure_trend(series: pl.DataFrame, estimates: pl.DataFrame, *, title: str
             ),
             secondary_y=True,
         )
-    fig.add_vline(x=METHOD_BREAK_YEAR - 0.5, line_dash="dot", line_color="#6b7280", annotation_text="ASPS method change")
+    fig.add_vline(
+        x=METHOD_BREAK_YEAR - 0.5, line_dash="dot", line_color="#6b7280", annotation_text="ASPS method change"
+    )
     fig.update_yaxes(title_text="procedures", secondary_y=False, rangemode="tozero")
     fig.update_yaxes(title_text="USD billion (estimate)", secondary_y=True, rangemode="tozero", showgrid=False)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
@@ -55,7 +57,9 @@ def procedure_trend(series: pl.DataFrame, estimates: pl.DataFrame, *, title: str
 
 def state_vs_us(numbers: pl.DataFrame, *, state: str, title: str) -> go.Figure:
     """Each ratio metric as the state's value in percent of the national value (100 = the US)."""
-    rows = numbers.filter(pl.col("us_value").is_not_null() & pl.col("state_value").is_not_null() & (pl.col("us_value") > 0))
+    rows = numbers.filter(
+        pl.col("us_value").is_not_null() & pl.col("state_value").is_not_null() & (pl.col("us_value") > 0)
+    )
     rows = rows.with_columns((pl.col("state_value") / pl.col("us_value") * 100).alias("pct"))
     fig = go.Figure(
         go.Bar(

@@ -14,7 +14,9 @@ ACCENT = "#2563eb"
 CAP_COLOR = "#dc2626"
 
 
-def price_distribution(prices: pl.DataFrame, *, value: str, by: str, label: str, title: str, labels: dict[str, str] | None = None) -> go.Figure:
+def price_distribution(
+    prices: pl.DataFrame, *, value: str, by: str, label: str, title: str, labels: dict[str, str] | None = None
+) -> go.Figure:
     """One box per group of ``by`` (most observations first), showing the spread of ``value``."""
     labels = labels or {}
     present = prices.filter(pl.col(value).is_not_null() & pl.col(value).is_finite())
@@ -23,13 +25,24 @@ def price_distribution(prices: pl.DataFrame, *, value: str, by: str, label: str,
     for group in order:
         values = present.filter(pl.col(by) == group)[value]
         name = safe_text([labels.get(group, group)])[0]
-        fig.add_trace(go.Box(y=values.to_list(), name=f"{name} (n={values.len():,})", boxpoints=False, marker_color=ACCENT))
+        fig.add_trace(
+            go.Box(y=values.to_list(), name=f"{name} (n={values.len():,})", boxpoints=False, marker_color=ACCENT)
+        )
     fig.update_yaxes(title_text=html.escape(label), rangemode="tozero")
     fig.update_layout(showlegend=False)
     return house_layout(fig, title=title)
 
 
-def median_with_ci(stats: pl.DataFrame, *, by: str, label: str, title: str, labels: dict[str, str] | None = None, reference_value: float | None = None, reference_label: str = "national median") -> go.Figure:
+def median_with_ci(
+    stats: pl.DataFrame,
+    *,
+    by: str,
+    label: str,
+    title: str,
+    labels: dict[str, str] | None = None,
+    reference_value: float | None = None,
+    reference_label: str = "national median",
+) -> go.Figure:
     """Medians per group as dots with their confidence intervals, sorted; a dashed line for a reference value."""
     labels = labels or {}
     rows = stats.filter(pl.col("n") > 0).sort("median")
@@ -52,7 +65,9 @@ def median_with_ci(stats: pl.DataFrame, *, by: str, label: str, title: str, labe
         )
     )
     if reference_value is not None:
-        fig.add_vline(x=reference_value, line_dash="dash", line_color="#6b7280", annotation_text=html.escape(reference_label))
+        fig.add_vline(
+            x=reference_value, line_dash="dash", line_color="#6b7280", annotation_text=html.escape(reference_label)
+        )
     fig.update_xaxes(title_text=html.escape(label), tickprefix="$")
     return house_layout(fig, title=title, height=max(300, 60 + 28 * rows.height))
 

@@ -50,7 +50,9 @@ def _wrap(text: str | None, width: int = 80) -> str:
     return "<br>".join(html.escape(line, quote=True) for line in textwrap.wrap(text, width))
 
 
-def eligibility_heatmap(matrix: pl.DataFrame, *, highlight: str | None = None, title: str = "Who may inject, by state and provider type") -> go.Figure:
+def eligibility_heatmap(
+    matrix: pl.DataFrame, *, highlight: str | None = None, title: str = "Who may inject, by state and provider type"
+) -> go.Figure:
     """States × provider types coloured by ``may_inject`` (yes / conditional / no / unknown), with a legend.
 
     Parameters
@@ -79,7 +81,14 @@ def eligibility_heatmap(matrix: pl.DataFrame, *, highlight: str | None = None, t
             t_row.append(MAY_INJECT_STYLE.get(may, MAY_INJECT_STYLE["unknown"])[1])
             c_row.append(
                 [
-                    *safe_text([may, (r.get("supervision") or "unknown").replace("_", " "), r.get("may_purchase") or "unknown", r.get("reliability") or "—"]),
+                    *safe_text(
+                        [
+                            may,
+                            (r.get("supervision") or "unknown").replace("_", " "),
+                            r.get("may_purchase") or "unknown",
+                            r.get("reliability") or "—",
+                        ]
+                    ),
                     _wrap(r.get("notes")) or "no note",
                 ]
             )
@@ -117,14 +126,25 @@ def eligibility_heatmap(matrix: pl.DataFrame, *, highlight: str | None = None, t
         colour, mark, label = MAY_INJECT_STYLE[v]
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="markers", name=html.escape(f"{mark} {label}"),
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=html.escape(f"{mark} {label}"),
                 marker={"symbol": "square", "size": 12, "color": colour, "line": {"color": "#9ca3af", "width": 1}},
-                showlegend=True, hoverinfo="skip",
+                showlegend=True,
+                hoverinfo="skip",
             )
         )
     if highlight in states:
         i = states.index(highlight)
-        fig.add_shape(type="rect", x0=i - 0.5, x1=i + 0.5, y0=-0.5, y1=len(types) - 0.5, line={"color": HIGHLIGHT_COLOR, "width": 2})
+        fig.add_shape(
+            type="rect",
+            x0=i - 0.5,
+            x1=i + 0.5,
+            y0=-0.5,
+            y1=len(types) - 0.5,
+            line={"color": HIGHLIGHT_COLOR, "width": 2},
+        )
     fig.update_xaxes(tickfont={"size": 10}, tickangle=-90, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig = house_layout(fig, title=title, height=440)
@@ -138,7 +158,9 @@ def _list_text(values: Sequence[str] | None, *, empty: str = "none") -> str:
     return ", ".join(PROVIDER_TYPE_LABELS.get(v, v) for v in values)
 
 
-def pool_map(pool: pl.DataFrame, *, highlight: str | None = None, title: str = "Eligible injectors per 100,000 residents") -> go.Figure:
+def pool_map(
+    pool: pl.DataFrame, *, highlight: str | None = None, title: str = "Eligible injectors per 100,000 residents"
+) -> go.Figure:
     """The eligible pool per 100k residents on the US tile map; states whose pool is unknown are grey.
 
     Parameters
@@ -151,6 +173,7 @@ def pool_map(pool: pl.DataFrame, *, highlight: str | None = None, title: str = "
     Hover shows the pool, its split, the people under unknown rules and the eligible types with no
     count (the pool is then a lower bound).
     """
+
     def fmt(v: float | None) -> str:
         return "unknown" if v is None else f"{v:,.0f}"
 
@@ -166,7 +189,11 @@ def pool_map(pool: pl.DataFrame, *, highlight: str | None = None, title: str = "
         }
         for r in pool.iter_rows(named=True)
     ]
-    frame = pl.DataFrame(rows, schema_overrides={"eligible_pool_per_100k": pl.Float64}) if rows else pl.DataFrame(schema={"state": pl.String, "eligible_pool_per_100k": pl.Float64})
+    frame = (
+        pl.DataFrame(rows, schema_overrides={"eligible_pool_per_100k": pl.Float64})
+        if rows
+        else pl.DataFrame(schema={"state": pl.String, "eligible_pool_per_100k": pl.Float64})
+    )
     return us_tile_map(
         frame,
         value="eligible_pool_per_100k",
@@ -195,9 +222,7 @@ def state_breakdown(shares: pl.DataFrame, *, title: str) -> go.Figure:
         The output of :func:`analysis.providers.pool_shares`.
     """
     rows = shares.to_dicts()
-    names = safe_text(
-        [r["label"] + ("" if r["counted"] else " — no count (unknown)") for r in rows]
-    )
+    names = safe_text([r["label"] + ("" if r["counted"] else " — no count (unknown)") for r in rows])
     fig = go.Figure()
     for cls in RULE_CLASSES:
         colour, label = CLASS_STYLE[cls]
@@ -205,12 +230,18 @@ def state_breakdown(shares: pl.DataFrame, *, title: str) -> go.Figure:
         if not any(values):
             continue
         share = [
-            f"{r['share_of_pool']:.1%} of the counted pool" if r["share_of_pool"] is not None and cls in ("independent", "supervised", "conditional") and r[cls] else ""
+            f"{r['share_of_pool']:.1%} of the counted pool"
+            if r["share_of_pool"] is not None and cls in ("independent", "supervised", "conditional") and r[cls]
+            else ""
             for r in rows
         ]
         fig.add_trace(
             go.Bar(
-                x=values, y=names, orientation="h", name=html.escape(label), marker_color=colour,
+                x=values,
+                y=names,
+                orientation="h",
+                name=html.escape(label),
+                marker_color=colour,
                 customdata=safe_text(share),
                 hovertemplate="%{y}<br>" + html.escape(label) + ": %{x:,.0f}<br>%{customdata}<extra></extra>",
             )
@@ -237,7 +268,8 @@ def synthetic_banner(synthetic_rows: pl.DataFrame, *, total_rows: int) -> str:
         return ""
     n = int(synthetic_rows["rows"].sum())
     which = ", ".join(
-        f"{PROVIDER_TYPE_LABELS.get(t, t)} in {s} state{'s' if s != 1 else ''}" for t, s in synthetic_rows.select("provider_type", "states").iter_rows()
+        f"{PROVIDER_TYPE_LABELS.get(t, t)} in {s} state{'s' if s != 1 else ''}"
+        for t, s in synthetic_rows.select("provider_type", "states").iter_rows()
     )
     text = (
         f"Synthetic sample data: {n:,} of {total_rows:,} provider-count rows are generated, not observed — {which}. "
@@ -267,6 +299,7 @@ def shares_table(shares: pl.DataFrame, *, state_columns: bool = True) -> Table:
 
     ``state_columns`` keeps the "states where eligible / unknown" columns (useful for the national table).
     """
+
     def people(value: int | None, counted: bool) -> str:
         return "unknown (no count)" if not counted or value is None else f"{value:,}"
 
@@ -282,7 +315,12 @@ def shares_table(shares: pl.DataFrame, *, state_columns: bool = True) -> Table:
         }
         for r in shares.iter_rows(named=True)
     ]
-    frame = pl.DataFrame(rows, schema={k: (pl.Int64 if k.startswith("States") else pl.String) for k in (rows[0] if rows else {"Provider type": ""})})
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            k: (pl.Int64 if k.startswith("States") else pl.String) for k in (rows[0] if rows else {"Provider type": ""})
+        },
+    )
     if not state_columns:
         frame = frame.drop([c for c in frame.columns if c.startswith("States")])
     return Table(frame)

@@ -30,7 +30,9 @@ def _short(text: object, limit: int = 48) -> str:
 
 
 def _empty(fig: go.Figure, message: str) -> go.Figure:
-    fig.add_annotation(text=html.escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 14})
+    fig.add_annotation(
+        text=html.escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 14}
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -84,19 +86,30 @@ def cost_vs_duration(
     title = f"Course price vs contact hours: {plotted.height} of {courses.height} courses state both"
     fig = go.Figure()
     if plotted.is_empty():
-        return house_layout(_empty(fig, "No course in the catalogue states both a price and its contact hours."), title=title)
+        return house_layout(
+            _empty(fig, "No course in the catalogue states both a price and its contact hours."), title=title
+        )
     groups = plotted[color].unique(maintain_order=True).to_list()
     for group in sorted(groups, key=lambda g: (g is None, str(g))):
         rows = plotted.filter(pl.col(color).is_null() if group is None else pl.col(color) == group)
-        names = safe_text([f"{_short(o, 60)} — {_short(c, 60)}" for o, c in rows.select("organization", "course").iter_rows()])
-        hover = [f"{n}<br>${p:,.0f} for {h:g} h (${p / h:,.0f} per hour)" for n, p, h in zip(names, rows[y], rows[x], strict=True)]
+        names = safe_text(
+            [f"{_short(o, 60)} — {_short(c, 60)}" for o, c in rows.select("organization", "course").iter_rows()]
+        )
+        hover = [
+            f"{n}<br>${p:,.0f} for {h:g} h (${p / h:,.0f} per hour)"
+            for n, p, h in zip(names, rows[y], rows[x], strict=True)
+        ]
         fig.add_trace(
             go.Scatter(
                 x=rows[x].to_list(),
                 y=rows[y].to_list(),
                 mode="markers",
                 name=html.escape(FORMAT_LABELS.get(group, NOT_STATED) if group is not None else NOT_STATED),
-                marker={"size": 12, "color": FORMAT_COLORS.get(group, "#6b7280"), "line": {"color": "white", "width": 1}},
+                marker={
+                    "size": 12,
+                    "color": FORMAT_COLORS.get(group, "#6b7280"),
+                    "line": {"color": "white", "width": 1},
+                },
                 hovertext=hover,
                 hoverinfo="text",
             )
@@ -114,10 +127,15 @@ def break_even_chart(table: pl.DataFrame, *, title: str, value: str = "treatment
     if rows.is_empty():
         return house_layout(_empty(fig, "No course here has both a price and a break-even."), title=title)
     labels = safe_text(
-        [f"{i}. {_short(org, 40)} (${fee:,.0f})" for i, (org, fee) in enumerate(rows.select("organization", "list_price_usd").iter_rows(), start=1)]
+        [
+            f"{i}. {_short(org, 40)} (${fee:,.0f})"
+            for i, (org, fee) in enumerate(rows.select("organization", "list_price_usd").iter_rows(), start=1)
+        ]
     )
     courses = safe_text([_short(c, 90) for c in rows["course"]])
-    hover = [f"{lab}<br>{course}<br>{n:,} treatments" for lab, course, n in zip(labels, courses, rows[value], strict=True)]
+    hover = [
+        f"{lab}<br>{course}<br>{n:,} treatments" for lab, course, n in zip(labels, courses, rows[value], strict=True)
+    ]
     fig.add_trace(
         go.Bar(
             x=rows[value].to_list(),
@@ -162,7 +180,17 @@ SUMMARY_LABELS = {
     "with_hours": "With hours",
     "median_price_per_hour_usd": "Median USD per hour",
 }
-MONEY_FORMATS = {c: ",.0f" for c in ("list_price_usd", "price_per_hour_usd", "median_price_usd", "min_price_usd", "max_price_usd", "median_price_per_hour_usd")}
+MONEY_FORMATS = {
+    c: ",.0f"
+    for c in (
+        "list_price_usd",
+        "price_per_hour_usd",
+        "median_price_usd",
+        "min_price_usd",
+        "max_price_usd",
+        "median_price_per_hour_usd",
+    )
+}
 
 
 def md_text(value: object) -> str:
@@ -258,8 +286,12 @@ def rule_markdown(rule: dict | None, *, rules: pl.DataFrame, state: str, profess
     who = md_text(label)
     if state == "US":
         counts = training.practice_by_state(rules, profession)
-        parts = [f"**{r['may_inject']}** in {r['states']} ({md_text(r['codes'])})" for r in counts.iter_rows(named=True)]
-        lead = f"May {_a(_lower_first(who))} inject cosmetic neurotoxins? The state rules say: " + "; ".join(parts) + "."
+        parts = [
+            f"**{r['may_inject']}** in {r['states']} ({md_text(r['codes'])})" for r in counts.iter_rows(named=True)
+        ]
+        lead = (
+            f"May {_a(_lower_first(who))} inject cosmetic neurotoxins? The state rules say: " + "; ".join(parts) + "."
+        )
         if not training.can_practise(rules, state, profession):
             lead = f"**{plural(who)} may not inject cosmetic neurotoxins in any state** in the rules table. " + lead
         return lead + " Pick a state to see the rule, its conditions and its sources."
@@ -281,7 +313,9 @@ def summary_view(summary: pl.DataFrame) -> pl.DataFrame:
     """A :func:`analysis.training.cost_summary` table with readable format names."""
     if "format" not in summary.columns:
         return summary
-    return summary.with_columns(pl.col("format").replace_strict(FORMAT_LABELS, default=NOT_STATED, return_dtype=pl.String))
+    return summary.with_columns(
+        pl.col("format").replace_strict(FORMAT_LABELS, default=NOT_STATED, return_dtype=pl.String)
+    )
 
 
 def options_view(options: pl.DataFrame) -> pl.DataFrame:
@@ -293,7 +327,11 @@ def options_view(options: pl.DataFrame) -> pl.DataFrame:
             .then(pl.col("course").str.slice(0, 89) + "…")
             .otherwise(pl.col("course"))
             .alias("course"),
-            pl.when(pl.col("hands_on")).then(pl.lit("yes")).when(~pl.col("hands_on")).then(pl.lit("no")).alias("hands_on"),
+            pl.when(pl.col("hands_on"))
+            .then(pl.lit("yes"))
+            .when(~pl.col("hands_on"))
+            .then(pl.lit("no"))
+            .alias("hands_on"),
             pl.col("format").replace_strict(FORMAT_LABELS, default=NOT_STATED, return_dtype=pl.String),
         )
         .sort(
@@ -307,11 +345,22 @@ def options_view(options: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def break_even_markdown(result: dict, *, price: dict, cost: dict, units: dict, bounds: tuple[int | None, int | None], n_priced: int, n_options: int) -> str:
+def break_even_markdown(
+    result: dict,
+    *,
+    price: dict,
+    cost: dict,
+    units: dict,
+    bounds: tuple[int | None, int | None],
+    n_priced: int,
+    n_options: int,
+) -> str:
     """The headline break-even with every input stated (:func:`analysis.training.break_even`)."""
     scope = "the United States" if price["scope"] == "US" else price["scope"]
     fallback = (
-        f" ({md_text(price['state_n'])} Botox quotes in the state were too few, so the national median is used)" if price["fallback"] else ""
+        f" ({md_text(price['state_n'])} Botox quotes in the state were too few, so the national median is used)"
+        if price["fallback"]
+        else ""
     )
     inputs = (
         f"- course fee: {md_usd(result['course_fee_usd'])}, the median of the {n_priced} priced courses among {n_options} options\n"

@@ -37,12 +37,17 @@ def visible_scale(colorscale: str, *, start: float = 0.15, steps: int = 10) -> l
     return [[i / steps, sample_colorscale(colorscale, [start + (1 - start) * i / steps])[0]] for i in range(steps + 1)]
 
 
-def state_colors(values: Mapping[str, float | None], scale: list[list[float | str]]) -> tuple[dict[str, str], float, float]:
+def state_colors(
+    values: Mapping[str, float | None], scale: list[list[float | str]]
+) -> tuple[dict[str, str], float, float]:
     """Each state's fill colour on ``scale`` between the smallest and largest value (grey if none)."""
     known = [v for v in values.values() if v is not None]
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
     span = (high - low) or 1.0
-    colors = {code: MISSING_COLOR if v is None else sample_colorscale(scale, [(v - low) / span])[0] for code, v in values.items()}
+    colors = {
+        code: MISSING_COLOR if v is None else sample_colorscale(scale, [(v - low) / span])[0]
+        for code, v in values.items()
+    }
     return colors, low, high
 
 
@@ -80,7 +85,15 @@ def us_state_map(
                 line={"color": HIGHLIGHT_COLOR if outlined else "white", "width": 2.5 if outlined else 0.6},
                 hoveron="fills",
                 hoverinfo="text",
-                text=state_hover(by_state.get(code), code, value=value, label=label, hover=hover, value_format=value_format, value_prefix=value_prefix),
+                text=state_hover(
+                    by_state.get(code),
+                    code,
+                    value=value,
+                    label=label,
+                    hover=hover,
+                    value_format=value_format,
+                    value_prefix=value_prefix,
+                ),
                 name=code,
                 showlegend=False,
             )

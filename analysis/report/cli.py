@@ -26,10 +26,19 @@ def reports(
         ),
     ] = None,
     states: Annotated[str, typer.Option(help="'all', 'US', or comma-separated codes such as CA,TX.")] = "all",
-    notebooks: Annotated[str, typer.Option(help="'all' or comma-separated names: overview,pricing,providers,training.")] = "all",
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes, each with one warm kernel (default: CPU count).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output directory (default: the project's reports/, or $BOTOX_MARKET_REPORTS).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Run every report, even the ones that are up to date.")] = False,
+    notebooks: Annotated[
+        str, typer.Option(help="'all' or comma-separated names: overview,pricing,providers,training.")
+    ] = "all",
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes, each with one warm kernel (default: CPU count)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output directory (default: the project's reports/, or $BOTOX_MARKET_REPORTS).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run every report, even the ones that are up to date.")
+    ] = False,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds a single cell may run before its report fails.")] = 900,
 ) -> None:
     """Run the report notebooks for each state into offline HTML, with an index and a manifest.
@@ -56,14 +65,20 @@ def reports(
     try:
         ensure_kernel()
     except Exception as exc:  # noqa: BLE001 - the batch falls back to the python3 kernel
-        console.print(f"[yellow]warning:[/] could not register the {config.KERNEL_NAME!r} kernel ({exc}); using python3")
+        console.print(
+            f"[yellow]warning:[/] could not register the {config.KERNEL_NAME!r} kernel ({exc}); using python3"
+        )
     try:
-        result = run_batch(requests, out=target, jobs=jobs, force=force, progress=True, console=console, cell_timeout=timeout)
+        result = run_batch(
+            requests, out=target, jobs=jobs, force=force, progress=True, console=console, cell_timeout=timeout
+        )
     except ParameterError as exc:
         raise _fail(str(exc)) from None
     except BatchInterrupted as exc:
         done = exc.result
-        console.print(f"[yellow]interrupted[/]: {len(done.records)} report(s) finished and kept; run the same command again to resume")
+        console.print(
+            f"[yellow]interrupted[/]: {len(done.records)} report(s) finished and kept; run the same command again to resume"
+        )
         raise typer.Exit(code=130) from None
 
     failed = len(result.failures)

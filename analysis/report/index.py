@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,9 @@ def collect_records(out: Path) -> list[dict[str, Any]]:
         if record is not None and {"state", "notebook", "status"} <= record.keys():
             records.append(record)
     order = {name: i for i, name in enumerate(NOTEBOOKS)}
-    return sorted(records, key=lambda r: (order.get(r["notebook"], len(order)), r["notebook"], r["state"] != "US", r["state"]))
+    return sorted(
+        records, key=lambda r: (order.get(r["notebook"], len(order)), r["notebook"], r["state"] != "US", r["state"])
+    )
 
 
 def headline_keys(records: Iterable[Mapping[str, Any]], limit: int = MAX_HEADLINE_COLUMNS) -> list[str]:
@@ -77,7 +79,10 @@ def _table(topic: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 "seconds": (record.get("durations") or {}).get("total_s"),
                 "run_at": record.get("run_at", ""),
                 "cells": [
-                    {"text": format_number(summary.get(k)), "sort": summary.get(k) if isinstance(summary.get(k), (int, float)) else ""}
+                    {
+                        "text": format_number(summary.get(k)),
+                        "sort": summary.get(k) if isinstance(summary.get(k), (int, float)) else "",
+                    }
                     for k in keys
                 ],
                 "error": f"{error.get('ename', '')}: {error.get('evalue', '')}" if error else "",
@@ -100,12 +105,14 @@ def render_index(records: Sequence[Mapping[str, Any]], *, batch: Mapping[str, An
         ok=len(records) - len(failures),
         batch=batch,
         version=__version__,
-        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         synthetic=any((r.get("summary") or {}).get("synthetic") is True for r in records),
     )
 
 
-def build_manifest(records: Sequence[Mapping[str, Any]], *, batch: Mapping[str, Any], ran: Mapping[tuple[str, str], bool]) -> dict[str, Any]:
+def build_manifest(
+    records: Sequence[Mapping[str, Any]], *, batch: Mapping[str, Any], ran: Mapping[tuple[str, str], bool]
+) -> dict[str, Any]:
     reports = []
     for record in records:
         entry = dict(record)
@@ -114,7 +121,7 @@ def build_manifest(records: Sequence[Mapping[str, Any]], *, batch: Mapping[str, 
         reports.append(entry)
     return {
         "manifest_version": MANIFEST_VERSION,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "version": __version__,
         "batch": dict(batch),
         "counts": {
@@ -127,7 +134,9 @@ def build_manifest(records: Sequence[Mapping[str, Any]], *, batch: Mapping[str, 
     }
 
 
-def write_outputs(out: Path, *, batch: Mapping[str, Any], batch_records: Sequence[Mapping[str, Any]] = ()) -> tuple[Path, Path]:
+def write_outputs(
+    out: Path, *, batch: Mapping[str, Any], batch_records: Sequence[Mapping[str, Any]] = ()
+) -> tuple[Path, Path]:
     """Rebuild ``index.html`` and ``manifest.json`` under ``out`` (atomically); returns their paths."""
     out = Path(out)
     records = collect_records(out)

@@ -16,7 +16,6 @@ Output paths are built only from validated values (:class:`ReportPaths`), so a s
 from __future__ import annotations
 
 import ast
-import csv
 import json
 import math
 import re
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis import config, schemas
+from analysis import config, schemas, states
 
 __all__ = [
     "NOTEBOOKS",
@@ -47,42 +46,21 @@ class ParameterError(ValueError):
     """A user-caused problem with the requested reports; the message says what is valid."""
 
 
-# 50 states + DC, used when data/reference/states.csv is not there (yet).
-FALLBACK_STATES: tuple[str, ...] = (
-    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL", "IN", "KS",
-    "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV",
-    "NY", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY",
-)  # fmt: skip
-NATIONAL = "US"
+NATIONAL = states.NATIONAL
 _CODE = re.compile(r"^[A-Z]{2}$")
 _NOTEBOOK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _NONE_WORDS = {"", "none", "null", "default"}
 
 
 def state_codes(path: Path | None = None) -> tuple[str, ...]:
-    """``"US"`` followed by the state codes of ``data/reference/states.csv`` (column ``state``), sorted.
+    """``"US"`` followed by the state codes of ``data/reference/states.csv``, sorted (see :mod:`analysis.states`).
 
-    Falls back to :data:`FALLBACK_STATES` when the file is missing, has no ``state`` column, or holds
-    anything that is not a two-letter code (which could otherwise become a directory name).
+    A missing or malformed file is a :class:`ParameterError`: the states list ships with the project.
     """
-    path = config.REFERENCE_FILES["states"] if path is None else path
-    codes: set[str] = set()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or "state" not in reader.fieldnames:
-                raise ValueError("no state column")
-            for row in reader:
-                code = (row.get("state") or "").strip().upper()
-                if not _CODE.match(code):
-                    raise ValueError(f"not a state code: {code!r}")
-                codes.add(code)
-    except (OSError, ValueError, csv.Error):
-        codes = set(FALLBACK_STATES)
-    codes.discard(NATIONAL)
-    if not codes:
-        codes = set(FALLBACK_STATES)
-    return (NATIONAL, *sorted(codes))
+        return states.report_choices(path)
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"cannot read the list of states: {exc}") from None
 
 
 def _format_choices(choices: Sequence[str], limit: int = 60) -> str:
@@ -123,9 +101,7 @@ class Parameter:
             match = folded.get(value.strip().casefold())
             if match is not None:
                 return match
-        raise ParameterError(
-            f"unknown {self.name} {value!r}; expected one of {_format_choices(self.choices)}"
-        )
+        raise ParameterError(f"unknown {self.name} {value!r}; expected one of {_format_choices(self.choices)}")
 
     def _coerce_float(self, value: Any) -> float:
         number: float | None = None
@@ -438,7 +414,13 @@ def notebook_parameter_defaults(path: Path) -> dict[str, Any]:
                 raise ParameterError(f"{path.name}: the parameters cell is not valid Python ({exc.msg})") from None
             defaults: dict[str, Any] = {}
             for node in tree.body:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else [node.target]
+                    if isinstance(node, ast.AnnAssign)
+                    else []
+                )
                 value: Any = _NO_LITERAL
                 if getattr(node, "value", None) is not None:
                     try:

@@ -42,7 +42,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -293,7 +293,9 @@ class WarmKernel:
             raise KernelFailure(f"kernel did not answer within {timeout:g} s") from exc
         if reply["content"]["status"] != "ok":
             content = reply["content"]
-            raise KernelFailure(f"{content.get('ename', 'error')}: {content.get('evalue', '')} {' '.join(errors)}".strip())
+            raise KernelFailure(
+                f"{content.get('ename', 'error')}: {content.get('evalue', '')} {' '.join(errors)}".strip()
+            )
 
     async def reset(self, *, summary_path: Path, cwd: Path) -> None:
         """Bring the kernel back to a fresh kernel's state for the next report."""
@@ -337,7 +339,7 @@ class WarmKernel:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _prepare_notebook(task: Mapping[str, Any], kernel: WarmKernel) -> Any:
@@ -353,7 +355,9 @@ def _prepare_notebook(task: Mapping[str, Any], kernel: WarmKernel) -> Any:
     return nb
 
 
-async def _execute(nb: Any, kernel: WarmKernel, *, cell_timeout: float) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+async def _execute(
+    nb: Any, kernel: WarmKernel, *, cell_timeout: float
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Execute the notebook's cells in the warm kernel; returns per-cell times and the first error."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -378,7 +382,12 @@ async def _execute(nb: Any, kernel: WarmKernel, *, cell_timeout: float) -> tuple
         except CellExecutionError as exc:
             error = {"ename": exc.ename, "evalue": exc.evalue}
         except CellTimeoutError as exc:
-            error = {"ename": "CellTimeoutError", "evalue": str(exc).strip().splitlines()[0] if str(exc).strip() else f"cell ran longer than {cell_timeout:g} s"}
+            error = {
+                "ename": "CellTimeoutError",
+                "evalue": str(exc).strip().splitlines()[0]
+                if str(exc).strip()
+                else f"cell ran longer than {cell_timeout:g} s",
+            }
         except DeadKernelError:
             error = {"ename": "DeadKernelError", "evalue": "the kernel died while running this cell"}
         seconds = time.perf_counter() - started
@@ -386,7 +395,9 @@ async def _execute(nb: Any, kernel: WarmKernel, *, cell_timeout: float) -> tuple
             status = "failed"
             error["cell_index"] = index
             error["source_cell_index"] = index - 1 if injected is not None and index > injected else index
-        meta.update(status=status, duration=seconds, start_time=start_wall, end_time=_now(), exception=status == "failed")
+        meta.update(
+            status=status, duration=seconds, start_time=start_wall, end_time=_now(), exception=status == "failed"
+        )
         if cell.cell_type == "code" and cell.source.strip():
             times.append({"index": index, "seconds": round(seconds, 6)})
     return times, error
@@ -469,10 +480,17 @@ async def _run_report(task: Mapping[str, Any], kernel: WarmKernel, *, cell_timeo
         size = export.write_report(paths.html, html)
         record["html_bytes"] = size
         if size > export.MAX_REPORT_BYTES:
-            record["warnings"].append(f"report is {size / 1000:.0f} kB, above the {export.MAX_REPORT_BYTES / 1000:.0f} kB budget")
+            record["warnings"].append(
+                f"report is {size / 1000:.0f} kB, above the {export.MAX_REPORT_BYTES / 1000:.0f} kB budget"
+            )
     except Exception as exc:
         record["html"] = None
-        error = error or {"cell_index": None, "source_cell_index": None, "ename": type(exc).__name__, "evalue": f"export failed: {exc}"}
+        error = error or {
+            "cell_index": None,
+            "source_cell_index": None,
+            "ename": type(exc).__name__,
+            "evalue": f"export failed: {exc}",
+        }
     timings["export_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - started
     record["status"] = "ok" if error is None else "failed"
@@ -525,7 +543,9 @@ def _worker_main(worker_id: int, tasks: Any, results: Any, settings: Mapping[str
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     log_path = Path(settings["out"]) / "executed" / ".logs" / f"kernel-{worker_id}.log"
-    kernel = WarmKernel(settings["kernel_name"], log_path=log_path, skip_iri_checkers=settings.get("skip_iri_checkers", True))
+    kernel = WarmKernel(
+        settings["kernel_name"], log_path=log_path, skip_iri_checkers=settings.get("skip_iri_checkers", True)
+    )
     start_error: str | None = None
     try:
         try:
@@ -586,7 +606,13 @@ def _failure_record(task: Mapping[str, Any], ename: str, evalue: str, *, detail:
         "html": paths.relative(paths.html) if paths.html.exists() else None,
         "executed": None,
         "summary_path": None,
-        "error": {"cell_index": None, "source_cell_index": None, "ename": ename, "evalue": evalue, "detail": detail[-4000:]},
+        "error": {
+            "cell_index": None,
+            "source_cell_index": None,
+            "ename": ename,
+            "evalue": evalue,
+            "detail": detail[-4000:],
+        },
         "durations": {},
     }
     with contextlib.suppress(OSError):
@@ -655,7 +681,9 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _mp_context(method: str | None) -> Any:
-    method = method or os.environ.get("BOTOX_MARKET_START_METHOD") or ("forkserver" if sys.platform == "linux" else "spawn")
+    method = (
+        method or os.environ.get("BOTOX_MARKET_START_METHOD") or ("forkserver" if sys.platform == "linux" else "spawn")
+    )
     context = mp.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(_WORKER_PRELOAD)
@@ -725,14 +753,22 @@ def run_batch(
             settings = {"out": str(out), "kernel_name": kernel or kernel_name(), "cell_timeout": cell_timeout}
             try:
                 with _terminate_as_interrupt():
-                    for task_id, record in _run_pool(tasks, jobs, settings, progress=progress, console=console, cached=cached, start_method=start_method):
+                    for task_id, record in _run_pool(
+                        tasks,
+                        jobs,
+                        settings,
+                        progress=progress,
+                        console=console,
+                        cached=cached,
+                        start_method=start_method,
+                    ):
                         records[task_id] = record | {"ran": True}
             except KeyboardInterrupt:
                 interrupted = True
         ordered = [records[i] for i in sorted(records)]
         elapsed = time.perf_counter() - started
         batch = {
-            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "elapsed_s": round(elapsed, 3),
             "jobs": jobs,
             "requested": len(requests),
@@ -804,7 +840,9 @@ def _run_pool(
         if not pending:
             return
         inbox = context.Queue()
-        process = context.Process(target=_worker_main, args=(next_id, inbox, results, dict(settings)), name=f"report-worker-{next_id}")
+        process = context.Process(
+            target=_worker_main, args=(next_id, inbox, results, dict(settings)), name=f"report-worker-{next_id}"
+        )
         process.start()
         worker = _Worker(process, inbox)
         workers[next_id] = worker
@@ -828,7 +866,9 @@ def _run_pool(
                             task = worker.current
                             worker.current = None
                             del workers[worker_id]
-                            record = _failure_record(task, "WorkerDied", f"worker process exited with code {worker.process.exitcode}")
+                            record = _failure_record(
+                                task, "WorkerDied", f"worker process exited with code {worker.process.exitcode}"
+                            )
                             outstanding -= 1
                             bar.advance(record)
                             yield task["id"], record
@@ -869,7 +909,9 @@ class _Progress:
                 TextColumn("[bold]reports[/]"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("[green]{task.fields[done]} done[/] · [red]{task.fields[failed]} failed[/] · {task.fields[remaining]} remaining"),
+                TextColumn(
+                    "[green]{task.fields[done]} done[/] · [red]{task.fields[failed]} failed[/] · {task.fields[remaining]} remaining"
+                ),
                 TimeElapsedColumn(),
                 TextColumn("[dim]{task.fields[last]}"),
                 console=console,
@@ -896,4 +938,6 @@ class _Progress:
         if self.progress is not None:
             remaining = self.total - self.done - self.failed
             label = f"{record.get('state')}/{record.get('notebook')}"
-            self.progress.update(self.task, advance=1, done=self.done, failed=self.failed, remaining=remaining, last=label)
+            self.progress.update(
+                self.task, advance=1, done=self.done, failed=self.failed, remaining=remaining, last=label
+            )

@@ -17,7 +17,8 @@ REPORTS_DIR = Path(os.environ.get("BOTOX_MARKET_REPORTS", PROJECT_DIR / "reports
 
 KERNEL_NAME = "botox-market"
 
-# The shipped defaults that notebooks use when a data parameter is None.
+# The shipped data files. Each is a notebook parameter ``<name>_path`` (``None`` = this file), except
+# the list of states, which is part of the toolkit's vocabulary (every report reads it to check ``state``).
 DEFAULT_PRICES = SAMPLE_DIR / "prices_sample.csv"
 DEFAULT_PROVIDER_COUNTS = SAMPLE_DIR / "provider_counts_sample.csv"
 
@@ -26,15 +27,18 @@ REFERENCE_FILES = {
     "state_aliases": REFERENCE_DIR / "state_aliases.csv",
     "taxonomy": REFERENCE_DIR / "nucc_taxonomy_provider_types.csv",
     "state_rules": REFERENCE_DIR / "state_rules.csv",
-    "training": REFERENCE_DIR / "training_courses.csv",
+    "courses": REFERENCE_DIR / "training_courses.csv",
     "unit_conversions": REFERENCE_DIR / "toxin_unit_conversions.csv",
     "units_per_area": REFERENCE_DIR / "units_per_area.csv",
     "published_statistics": REFERENCE_DIR / "published_statistics.csv",
     "product_costs": REFERENCE_DIR / "product_costs.csv",
     "price_benchmarks": REFERENCE_DIR / "price_benchmarks.csv",
+    "provider_counts_published": REFERENCE_DIR / "provider_counts_published.csv",
     "nucc_taxonomy": REFERENCE_DIR / "nucc_taxonomy_251.csv",
     "us_state_shapes": REFERENCE_DIR / "us_state_shapes.csv",
 }
+DATA_FILES = {"prices": DEFAULT_PRICES, "provider_counts": DEFAULT_PROVIDER_COUNTS, **REFERENCE_FILES}
+VOCABULARY_FILES = (REFERENCE_FILES["states"], REFERENCE_FILES["state_aliases"])
 
 
 def resolve_data_path(path: str | os.PathLike[str] | None, default: Path) -> Path:

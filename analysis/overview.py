@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis import pricing, providers, training
+
 PROCEDURES = "asps_neuromodulator_procedures"
 AVERAGE_FEE = "asps_average_fee_neuromodulator_usd"
 # ASPS changed how it counts in its 2020 report (it had counted each anatomic site injected as one
@@ -86,7 +88,6 @@ def key_numbers(
     :func:`analysis.training.availability_by_state`; ``courses`` the catalogue. For ``state == "US"`` the
     state column repeats the national value.
     """
-    from analysis import pricing, providers, training
 
     def median_of(frame: pl.DataFrame) -> tuple[float | None, int]:
         row = pricing.price_stats(frame).collect().row(0, named=True)
@@ -131,59 +132,6 @@ def key_numbers(
         ("training", "Online courses (open everywhere)", float(courses_online), float(courses_online), ""),
     ]
     return pl.DataFrame(rows, schema=["topic", "metric", "state_value", "us_value", "note"], orient="row")
-
-
-def _money_bn(value: float) -> str:
-    return f"\\${value / 1e9:,.1f} billion"  # escaped: Markdown reads $…$ as maths
-
-
-def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) -> str:
-    """Sentences comparing the state's numbers with the national ones."""
-    rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
-    price = rows["Median price per Botox-equivalent unit (USD)"]
-    pool = rows["Eligible injectors per 100,000 residents"]
-    parts = []
-    if price["state_value"] is None:
-        parts.append(f"There are no per-unit prices for {state_label} in the data.")
-    elif state == "US":
-        parts.append(f"The national median is **\\${price['us_value']:,.2f} per Botox-equivalent unit**.")
-    else:
-        ratio = price["state_value"] / price["us_value"] - 1
-        parts.append(
-            f"The median price in {state_label} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}."
-        )
-    if pool["state_value"] is not None:
-        parts.append(
-            f"About **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**"
-            + ("" if state == "US" else f" (US {pool['us_value']:,.0f})")
-            + (f" — {pool['note']}." if pool["note"] else ".")
-        )
-    return " ".join(parts)
-
-
-def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
-    if series.is_empty():
-        return "No published procedure counts are available."
-    last = series.row(-1, named=True)
-    text = f"ASPS counted **{last['procedures']:,} neuromodulator procedures in {last['year']}** (source reliability: {last['reliability']})."
-    est = latest_estimate(estimates)
-    if est:
-        text += (
-            f" At an average fee of \\${est['fee_usd']:,.0f} ({est['basis']}), that implies roughly **{_money_bn(est['estimate_usd'])}** "
-            f"of physician fees in {est['year']} — an estimate, not a measured market size."
-        )
-    text += " Counts before 2020 counted each injected site; the series is not continuous across the method change."
-    return text
-
-
-def topic_links() -> str:
-    """Links to the sibling topic reports (same folder in the report set)."""
-    items = [("pricing", "Treatment pricing"), ("providers", "Provider types"), ("training", "Training availability")]
-    return (
-        "<ul class='bm-links'>"
-        + "".join(f"<li><a href='{name}.html'>{label}</a></li>" for name, label in items)
-        + "</ul>"
-    )
 
 
 def statistics_sources(statistics: pl.DataFrame) -> pl.DataFrame:

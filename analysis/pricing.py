@@ -7,7 +7,6 @@ conversions, units per area) come in as frames too, from :mod:`analysis.referenc
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from functools import lru_cache
@@ -321,87 +320,6 @@ def treatment_costs(
 
 
 # --- report text: numbers from the data, in words ---------------------------------------------------
-
-
-def check_price_cap(price_cap: object) -> float:
-    """A price cap parameter as a float >= 0; a clear error otherwise."""
-    try:
-        cap = float(price_cap)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"price_cap must be a number of US dollars >= 0, got {price_cap!r}") from None
-    if not (math.isfinite(cap) and cap >= 0):
-        raise ValueError(f"price_cap must be a finite number of US dollars >= 0, got {price_cap!r}")
-    return cap
-
-
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"\\${value:,.2f}"  # escaped: Markdown renderers read $…$ as maths
-
-
-def describe_load(loaded: object, scope: pl.DataFrame, *, state_label: str, product_label: str) -> str:
-    """One paragraph: rows read / accepted / rejected, and how many are in this report's scope."""
-    text = (
-        f"**{loaded.n_read:,}** price observations read from `{html.escape(loaded.path.name)}`: "
-        f"{loaded.n_accepted:,} accepted, {loaded.n_rejected:,} rejected (each with a reason in the rejects file). "
-        f"This report covers **{state_label}**, {html.escape(product_label)}: **{scope.height:,}** observations."
-    )
-    per_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null()).height
-    return text + f" {per_unit:,} of them give a price per unit (quoted per unit, or a session with its unit count)."
-
-
-def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:
-    row = stats.row(0, named=True)
-    return (
-        f"In {state_label} the median price is **{_money(row['median'])} per Botox-equivalent unit** "
-        f"(95% CI {_money(row['median_ci_low'])}–{_money(row['median_ci_high'])}, n = {row['n']:,}); "
-        f"half of the quotes lie between {_money(row['q1'])} and {_money(row['q3'])}, "
-        f"and 80% between {_money(row['p10'])} and {_money(row['p90'])}. The mean is {_money(row['mean'])}."
-    )
-
-
-def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) -> str:
-    """The cheapest and dearest group, and whether their gap is within noise."""
-    known = stats.filter((pl.col("n") > 0) & (pl.col(by) != "unknown")).sort("median")
-    if known.height < 2:
-        return f"Only one {by.replace('_', ' ')} has prices here, so there is nothing to compare."
-    low, high = known[by][0], known[by][-1]
-    verdict = compare_medians(known, key=by, a=high, b=low)
-    gap = f"{_money(verdict['difference'])} per unit"
-    tail = (
-        "— within noise: the intervals overlap."
-        if verdict["within_noise"]
-        else "— a real difference: the intervals do not overlap."
-    )
-    return f"Highest median: **{html.escape(labels.get(high, high))}**; lowest: **{html.escape(labels.get(low, low))}**; the gap is {gap} {tail}"
-
-
-def narrate_index(index: pl.DataFrame, *, state: str) -> str:
-    if index.is_empty():
-        return "No state has per-unit prices in this data."
-    ranked = index.sort("median", descending=True).with_row_index("rank", offset=1)
-    text = (
-        f"{ranked.height} states have per-unit prices; the national median is {_money(ranked['national_median'][0])}."
-    )
-    if state != "US":
-        mine = ranked.filter(pl.col("state") == state)
-        if mine.is_empty():
-            return text + f" {state} has no per-unit prices in this data."
-        row = mine.row(0, named=True)
-        text += f" {state} ranks **{row['rank']} of {ranked.height}** (most expensive first) with an index of **{row['price_index']:.0f}** (n = {row['n']:,})."
-        if row["n"] < 30:
-            text += " With fewer than 30 observations, treat the rank as rough."
-    return text
-
-
-def narrate_cap(cap_share: pl.DataFrame, *, cap_usd: float) -> str:
-    row = cap_share.row(0, named=True) if cap_share.height else {"n_with_treatment_price": 0}
-    if not row["n_with_treatment_price"]:
-        return "No quote here gives a whole-treatment price, so none can be compared with the cap."
-    return (
-        f"Of {row['n_with_treatment_price']:,} quotes with a whole-treatment price (per area, per session, packages, "
-        f"or per unit with a unit count), **{row['n_above_cap']:,} ({row['share_above_cap']:.0%}) are above the "
-        f"\\${cap_usd:,.0f} cap**. They stay in every statistic above: the cap flags, it does not filter."
-    )
 
 
 def sources_used(prices: pl.DataFrame) -> pl.DataFrame:

@@ -38,33 +38,22 @@ from typing import Any
 
 import polars as pl
 
-from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES, SUPERVISION_TEXT
+from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES
 
 __all__ = [
     "ELIGIBLE_CLASSES",
     "NATIONAL",
     "RULE_CLASSES",
     "SUPERVISED_LEVELS",
-    "burden_row",
-    "count_notes",
-    "count_sources",
-    "describe_burden",
-    "describe_groups",
-    "describe_pool",
     "eligibility_matrix",
     "eligible_pool",
     "headline_numbers",
-    "national_burden",
     "national_pool",
     "nurse_or_aesthetician_states",
     "pool_by_type",
     "pool_row",
     "pool_shares",
     "rule_class",
-    "rule_sources",
-    "split_sources",
-    "state_summary",
-    "supervision_burden",
     "synthetic_count_rows",
 ]
 
@@ -79,49 +68,12 @@ OTHER_DELEGATE_TYPES: tuple[str, ...] = ("medical_assistant",)
 
 _KEY = ["state", "provider_type"]
 _RULE_COLUMNS = ("may_inject", "supervision", "may_purchase", "notes", "source", "as_of", "reliability")
-_SOURCE_SEP = " ; "
-
-PURCHASE_PHRASES: dict[str, str] = {
-    "yes": "{who} may buy the product on their own account",
-    "conditional": "{who} may buy it only under conditions (prescriptive authority, a collaborative agreement or dental scope)",
-    "no": "{who} may not buy it on their own account (it is ordered by a prescriber or medical director)",
-    "unknown": "Whether {who} may buy it is unknown",
-}
-RELIABILITY_PHRASES: dict[str, str] = {
-    "high": "a statute, rule or board text (high)",
-    "med": "a health-law firm or trade association (med)",
-    "low": "vendor, aggregator or national-summary pages (low)",
-}
-PROSE_LABELS: dict[str, str] = {  # plural, sentence-case names for narration
-    "physician": "physicians (MD/DO)",
-    "physician_assistant": "physician assistants",
-    "nurse_practitioner": "nurse practitioners",
-    "registered_nurse": "registered nurses",
-    "licensed_practical_nurse": "LPNs/LVNs",
-    "dentist": "dentists",
-    "aesthetician": "aestheticians",
-    "medical_assistant": "medical assistants",
-}
+SOURCE_SEP = " ; "  # between the citations of one ``source`` cell
+Frame = pl.DataFrame | pl.LazyFrame
 
 
-def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+def lazy(frame: Frame) -> pl.LazyFrame:
     return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-
-
-def _label(provider_type: str) -> str:
-    """The plural prose name of a provider type (``registered nurses``)."""
-    return PROSE_LABELS.get(provider_type, PROVIDER_TYPE_LABELS.get(provider_type, provider_type))
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _join_words(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def rule_class() -> pl.Expr:
@@ -146,7 +98,7 @@ def rule_class() -> pl.Expr:
 
 
 def eligibility_matrix(
-    rules: pl.DataFrame | pl.LazyFrame,
+    rules: Frame,
     *,
     states: Sequence[str] | None = None,
     provider_types: Sequence[str] | None = None,
@@ -181,7 +133,7 @@ def eligibility_matrix(
     >>> m.select("provider_type", "rule_class", "eligible").rows()
     [('registered_nurse', 'supervised', True), ('aesthetician', 'unknown_rule', None)]
     """
-    lf = _lazy(rules)
+    lf = lazy(rules)
     present = lf.collect_schema().names()
     lf = lf.with_columns(pl.lit(None, pl.String).alias(c) for c in _RULE_COLUMNS if c not in present)
     if states is None:
@@ -222,8 +174,8 @@ def eligibility_matrix(
 
 
 def pool_by_type(
-    counts: pl.DataFrame | pl.LazyFrame,
-    rules: pl.DataFrame | pl.LazyFrame,
+    counts: Frame,
+    rules: Frame,
     *,
     states: Sequence[str] | None = None,
 ) -> pl.DataFrame:
@@ -246,7 +198,7 @@ def pool_by_type(
         ``counted`` (bool), ``count_source`` and ``synthetic`` (the count's source says synthetic).
     """
     matrix = eligibility_matrix(rules, states=states).lazy()
-    c = _lazy(counts)
+    c = lazy(counts)
     names = c.collect_schema().names()
     source = pl.col("source") if "source" in names else pl.lit(None, pl.String)
     c = c.select(*_KEY, pl.col("count").cast(pl.Int64), source.alias("count_source"))
@@ -261,7 +213,7 @@ def pool_by_type(
     )
 
 
-def _people(condition: pl.Expr) -> pl.Expr:
+def people(condition: pl.Expr) -> pl.Expr:
     """Aggregation: the counted people in the cells matching ``condition``.
 
     0 when no cell matches (a true zero); null when cells match but none of them has a count
@@ -278,17 +230,17 @@ def _people(condition: pl.Expr) -> pl.Expr:
 
 def _class_total(cls: str | Sequence[str]) -> pl.Expr:
     """Aggregation: the people in rule class(es) ``cls`` (see :func:`_people`)."""
-    return _people(pl.col("rule_class").is_in([cls] if isinstance(cls, str) else list(cls)))
+    return people(pl.col("rule_class").is_in([cls] if isinstance(cls, str) else list(cls)))
 
 
-def _types_where(condition: pl.Expr) -> pl.Expr:
+def types_where(condition: pl.Expr) -> pl.Expr:
     return pl.col("provider_type").filter(condition)
 
 
 def eligible_pool(
-    counts: pl.DataFrame | pl.LazyFrame,
-    rules: pl.DataFrame | pl.LazyFrame,
-    states: pl.DataFrame | pl.LazyFrame,
+    counts: Frame,
+    rules: Frame,
+    states: Frame,
     *,
     weights: Mapping[str, float] | None = None,
 ) -> pl.DataFrame:
@@ -342,7 +294,7 @@ def eligible_pool(
         raise ValueError(f"weights for {', '.join(bad)} are not allowed; weight only {', '.join(ELIGIBLE_CLASSES)}")
     if any(w < 0 for w in weights.values()):
         raise ValueError("weights must be non-negative")
-    st = _lazy(states).select("state", "name", pl.col("population_2020").cast(pl.Int64))
+    st = lazy(states).select("state", "name", pl.col("population_2020").cast(pl.Int64))
     state_list = st.select("state").collect()["state"].to_list()
     cells = pool_by_type(counts, rules, states=state_list).lazy()
     eligible = pl.col("rule_class").is_in(list(ELIGIBLE_CLASSES))
@@ -351,9 +303,9 @@ def eligible_pool(
         _class_total(ELIGIBLE_CLASSES).alias("eligible_pool"),
         _class_total("unknown_rule").alias("unknown_rule"),
         _class_total("not_allowed").alias("not_allowed"),
-        _types_where(eligible).alias("types_may_inject"),
-        _types_where(pl.col("rule_class") == "unknown_rule").alias("unknown_rule_types"),
-        _types_where(eligible & pl.col("count").is_null()).alias("uncounted_eligible_types"),
+        types_where(eligible).alias("types_may_inject"),
+        types_where(pl.col("rule_class") == "unknown_rule").alias("unknown_rule_types"),
+        types_where(eligible & pl.col("count").is_null()).alias("uncounted_eligible_types"),
     )
 
     def per_100k(col: str) -> pl.Expr:
@@ -372,11 +324,11 @@ def eligible_pool(
     return out.sort("state").collect()
 
 
-def _union_lists(col: str) -> pl.Expr:
+def union_lists(col: str) -> pl.Expr:
     return pl.col(col).explode().drop_nulls().unique().sort().implode().alias(col)
 
 
-def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def national_pool(pool: Frame) -> pl.DataFrame:
     """One ``"US"`` row from :func:`eligible_pool`: sums over the states, per 100k over their population.
 
     Parameters
@@ -391,7 +343,7 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         per-100k figure divides by the population of the states where that figure is known; list
         columns are the union over states; ``pool_complete`` is true only if true in every state.
     """
-    lf = _lazy(pool)
+    lf = lazy(pool)
     names = lf.collect_schema().names()
     count_cols = [
         c for c in (*ELIGIBLE_CLASSES, "eligible_pool", "weighted_pool", "unknown_rule", "not_allowed") if c in names
@@ -419,7 +371,7 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             pl.lit("United States").alias("name"),
             pl.col("population_2020").sum(),
             *(total(c) for c in count_cols),
-            *(_union_lists(c) for c in ("types_may_inject", "unknown_rule_types", "uncounted_eligible_types")),
+            *(union_lists(c) for c in ("types_may_inject", "unknown_rule_types", "uncounted_eligible_types")),
             pl.col("pool_complete").all(),
             *(rate(c) for c in rate_cols),
         )
@@ -428,22 +380,22 @@ def national_pool(pool: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _state_row(frame: pl.DataFrame | pl.LazyFrame, national: Any, *, state: str, what: str) -> dict[str, object]:
+def state_row(frame: Frame, national: Any, *, state: str, what: str) -> dict[str, object]:
     """One state's row of a per-state frame as a dict, or ``national(frame)``'s single row for ``"US"``."""
     if state == NATIONAL:
         return national(frame).row(0, named=True)
-    row = _lazy(frame).filter(pl.col("state") == state).collect()
+    row = lazy(frame).filter(pl.col("state") == state).collect()
     if row.is_empty():
         raise ValueError(f"no {what} row for state {state!r}")
     return row.row(0, named=True)
 
 
-def pool_row(pool: pl.DataFrame | pl.LazyFrame, *, state: str) -> dict[str, object]:
+def pool_row(pool: Frame, *, state: str) -> dict[str, object]:
     """The pool of one state as a dict, or the national aggregate for ``state == "US"``."""
-    return _state_row(pool, national_pool, state=state, what="pool")
+    return state_row(pool, national_pool, state=state, what="pool")
 
 
-def pool_shares(by_type: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataFrame:
+def pool_shares(by_type: Frame, *, state: str) -> pl.DataFrame:
     """People per provider type and rule class, and each type's share of the eligible pool.
 
     Parameters
@@ -463,21 +415,21 @@ def pool_shares(by_type: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataF
         under an unknown rule) and ``share_of_pool`` (``eligible`` / all counted eligible people; null
         when the type is not counted or the pool is empty).
     """
-    lf = _lazy(by_type)
+    lf = lazy(by_type)
     if state != NATIONAL:
         lf = lf.filter(pl.col("state") == state)
     eligible = pl.col("rule_class").is_in(list(ELIGIBLE_CLASSES))
     counted = pl.col("count").is_not_null()
 
-    def people(condition: pl.Expr) -> pl.Expr:
+    def counted_people(condition: pl.Expr) -> pl.Expr:
         return pl.when(counted.any()).then(pl.col("count").filter(condition).sum()).otherwise(None)
 
     order = {t: i for i, t in enumerate(PROVIDER_TYPES)}
     shares = (
         lf.group_by("provider_type")
         .agg(
-            *(people(pl.col("rule_class") == c).alias(c) for c in RULE_CLASSES),
-            people(eligible).alias("eligible"),
+            *(counted_people(pl.col("rule_class") == c).alias(c) for c in RULE_CLASSES),
+            counted_people(eligible).alias("eligible"),
             counted.any().alias("counted"),
             eligible.sum().cast(pl.Int64).alias("states_eligible"),
             (pl.col("rule_class") == "unknown_rule").sum().cast(pl.Int64).alias("states_unknown"),
@@ -510,7 +462,7 @@ def pool_shares(by_type: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataF
     ).collect()
 
 
-def nurse_or_aesthetician_states(rules: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def nurse_or_aesthetician_states(rules: Frame) -> pl.DataFrame:
     """Which states let nurses or aestheticians inject, and which leave it to physicians and APPs.
 
     Physicians and the advanced practice providers (NPs, PAs) are not looked at; dentists are not
@@ -540,9 +492,9 @@ def nurse_or_aesthetician_states(rules: pl.DataFrame | pl.LazyFrame) -> pl.DataF
     return (
         matrix.group_by("state")
         .agg(
-            _types_where(allowed).alias("delegates_may_inject"),
-            _types_where(pl.col("eligible").not_()).alias("delegates_may_not"),
-            _types_where(pl.col("eligible").is_null()).alias("delegates_unknown"),
+            types_where(allowed).alias("delegates_may_inject"),
+            types_where(pl.col("eligible").not_()).alias("delegates_may_not"),
+            types_where(pl.col("eligible").is_null()).alias("delegates_unknown"),
             (allowed & nurse_aesth).any().alias("__nurse"),
             allowed.any().alias("__any"),
             pl.col("eligible").is_null().any().alias("__unknown"),
@@ -563,90 +515,9 @@ def nurse_or_aesthetician_states(rules: pl.DataFrame | pl.LazyFrame) -> pl.DataF
     )
 
 
-def supervision_burden(
-    counts: pl.DataFrame | pl.LazyFrame,
-    rules: pl.DataFrame | pl.LazyFrame,
-    *,
-    supervisors: Sequence[str] = ("physician",),
-) -> pl.DataFrame:
-    """Supervised injectors per supervising physician, as implied by the counts.
-
-    This is a ratio of head counts — how many people the rules put under supervision or delegation
-    for each physician in the state — **not a legal limit** on how many people one physician may
-    supervise (a few states set such limits for some arrangements; the rules table does not record
-    them), and not a measure of how many physicians actually supervise injectors.
-
-    Parameters
-    ----------
-    counts
-        ``provider_counts`` rows: ``state, provider_type, count``.
-    rules
-        ``state_rules`` rows (see :func:`eligibility_matrix`).
-    supervisors
-        Provider types counted as supervisors (default physicians only; some delegation rules also
-        accept an NP or PA exam, pass ``("physician", "nurse_practitioner")`` to count NPs too).
-
-    Returns
-    -------
-    pl.DataFrame
-        One row per state in ``rules``: ``supervised`` (people in the ``supervised`` rule class; null
-        when none of those types is counted), one column per level in :data:`SUPERVISED_LEVELS`,
-        ``supervisors`` (null when no supervisor type is counted), ``supervised_per_supervisor``
-        (``supervised / supervisors``; null when either is unknown or there are no supervisors) and
-        ``uncounted_supervised_types`` (supervised types without a count: the ratio is then a lower bound).
-    """
-    cells = pool_by_type(counts, rules).lazy()
-    supervised = pl.col("rule_class") == "supervised"
-    is_sup = pl.col("provider_type").is_in(list(supervisors))
-
-    return (
-        cells.group_by("state")
-        .agg(
-            _people(supervised).alias("supervised"),
-            *(_people(supervised & (pl.col("supervision") == lvl)).alias(lvl) for lvl in SUPERVISED_LEVELS),
-            pl.when((is_sup & pl.col("count").is_not_null()).any())
-            .then(pl.col("count").filter(is_sup).sum())
-            .otherwise(None)
-            .alias("supervisors"),
-            _types_where(supervised & pl.col("count").is_null()).alias("uncounted_supervised_types"),
-        )
-        .with_columns(
-            pl.when(pl.col("supervisors") > 0)
-            .then(pl.col("supervised") / pl.col("supervisors"))
-            .otherwise(None)
-            .alias("supervised_per_supervisor")
-        )
-        .sort("state")
-        .collect()
-    )
-
-
-def national_burden(burden: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """One ``"US"`` row from :func:`supervision_burden`: sums over the states where both sides are counted."""
-    lf = _lazy(burden)
-    both = pl.col("supervised").is_not_null() & pl.col("supervisors").is_not_null()
-    return (
-        lf.select(
-            pl.lit(NATIONAL).alias("state"),
-            pl.col("supervised").filter(both).sum(),
-            *(pl.col(lvl).filter(both).sum() for lvl in SUPERVISED_LEVELS),
-            pl.col("supervisors").filter(both).sum(),
-            _union_lists("uncounted_supervised_types"),
-            both.sum().cast(pl.Int64).alias("states_counted"),
-        )
-        .with_columns(
-            pl.when(pl.col("supervisors") > 0)
-            .then(pl.col("supervised") / pl.col("supervisors"))
-            .otherwise(None)
-            .alias("supervised_per_supervisor")
-        )
-        .collect()
-    )
-
-
-def synthetic_count_rows(counts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def synthetic_count_rows(counts: Frame) -> pl.DataFrame:
     """Which count rows are synthetic: ``provider_type, rows, states`` for rows whose ``source`` says synthetic."""
-    lf = _lazy(counts)
+    lf = lazy(counts)
     if "source" not in lf.collect_schema().names():
         return pl.DataFrame(schema={"provider_type": pl.String, "rows": pl.Int64, "states": pl.Int64})
     return (
@@ -658,442 +529,23 @@ def synthetic_count_rows(counts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def split_sources(source: pl.Expr | str = "source") -> pl.Expr:
-    """Expression: a ``source`` cell's URLs/citations as a list (the rules separate them with ``" ; "``)."""
-    expr = pl.col(source) if isinstance(source, str) else source
-    return (
-        expr.str.split(_SOURCE_SEP)
-        .list.eval(pl.element().str.strip_chars())
-        .list.eval(pl.element().filter(pl.element() != ""))
-    )
-
-
-def rule_sources(rules: pl.DataFrame | pl.LazyFrame, *, state: str, limit: int | None = None) -> pl.DataFrame:
-    """The sources behind one state's rules (or all states' for ``"US"``), most-cited first.
-
-    Returns
-    -------
-    pl.DataFrame
-        ``source`` (one URL or citation), ``provider_types`` (the types whose rows cite it),
-        ``rows`` (how many rule rows cite it), ``as_of`` (latest date of those rows), sorted by
-        ``rows`` descending then ``source``; at most ``limit`` rows.
-    """
-    lf = _lazy(rules)
-    if state != NATIONAL:
-        lf = lf.filter(pl.col("state") == state)
-    out = (
-        lf.select("provider_type", "as_of", split_sources().alias("source"))
-        .explode("source")
-        .drop_nulls("source")
-        .group_by("source")
-        .agg(
-            pl.col("provider_type").unique().sort().alias("provider_types"),
-            pl.len().cast(pl.Int64).alias("rows"),
-            pl.col("as_of").max(),
-        )
-        .sort(["rows", "source"], descending=[True, False])
-    )
-    if limit is not None:
-        out = out.head(limit)
-    return out.collect()
-
-
 # --- plain-English summary ---------------------------------------------------------------------------
-
-
-def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[str]]]:
-    rows = m.to_dicts()
-    by_class: dict[str, list[dict]] = {c: [r for r in rows if r["rule_class"] == c] for c in RULE_CLASSES}
-    sentences: list[tuple[str, str, list[str]]] = []
-
-    def src(items: list[dict]) -> list[str]:
-        return sorted({s.strip() for r in items for s in (r["source"] or "").split(_SOURCE_SEP) if s.strip()})
-
-    def names(items: list[dict], *, cond: bool = False) -> str:
-        return _join_words(
-            [
-                _label(r["provider_type"])
-                + (" (conditions apply; see the notes)" if cond and r["may_inject"] == "conditional" else "")
-                for r in items
-            ]
-        )
-
-    eligible = [r for r in rows if r["rule_class"] in ELIGIBLE_CLASSES]
-    sentences.append(
-        (
-            "who_may_inject",
-            f"In {name}, {len(eligible)} of the {len(rows)} provider types checked may inject cosmetic botulinum toxin"
-            + (f": {names(eligible)}." if eligible else "."),
-            src(eligible),
-        )
-    )
-    if by_class["independent"]:
-        sentences.append(
-            (
-                "who_may_inject",
-                f"Without a supervising physician: {names(by_class['independent'], cond=True)}.",
-                src(by_class["independent"]),
-            )
-        )
-    if by_class["supervised"]:
-        sentences.append(
-            (
-                "who_may_inject",
-                f"Only under physician supervision or delegation: {names(by_class['supervised'])}.",
-                src(by_class["supervised"]),
-            )
-        )
-    if by_class["conditional"]:
-        sentences.append(
-            (
-                "who_may_inject",
-                f"Allowed, but the source states no supervision level (conditions are in the notes): {names(by_class['conditional'])}.",
-                src(by_class["conditional"]),
-            )
-        )
-    if by_class["not_allowed"]:
-        sentences.append(
-            ("who_may_inject", f"May not inject: {names(by_class['not_allowed'])}.", src(by_class["not_allowed"]))
-        )
-    unknown = by_class["unknown_rule"]
-    sentences.append(
-        (
-            "who_may_inject",
-            f"Unknown (no usable source; shown as unknown and never counted as allowed): {names(unknown)}."
-            if unknown
-            else "No provider type has an unknown rule here.",
-            src(unknown),
-        )
-    )
-    sup_rows = by_class["supervised"] + by_class["conditional"]
-    if sup_rows:
-        levels = list(dict.fromkeys(r["supervision"] for r in sup_rows))
-        parts = [
-            f"{names([r for r in sup_rows if r['supervision'] == lvl])}: {SUPERVISION_TEXT.get(lvl, lvl)}"
-            for lvl in levels
-        ]
-        sentences.append(("who_must_supervise", "Who must supervise — " + "; ".join(parts) + ".", src(sup_rows)))
-    else:
-        sentences.append(
-            ("who_must_supervise", "No provider type that may inject here needs a supervising physician.", [])
-        )
-    for value in PURCHASE_PHRASES:
-        items = [r for r in rows if r["may_purchase"] == value]
-        if items:
-            sentences.append(("who_may_buy", _cap(PURCHASE_PHRASES[value].format(who=names(items))) + ".", src(items)))
-    rel = {v: sum(1 for r in rows if r["reliability"] == v) for v in RELIABILITY_PHRASES}
-    rel_text = _join_words(
-        [f"{n} rest{'s' if n == 1 else ''} on {RELIABILITY_PHRASES[v]}" for v, n in rel.items() if n]
-    )
-    if rel_text:
-        sentences.append(("source_strength", f"Of the {len(rows)} rules, {rel_text}.", []))
-    return sentences
-
-
-def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, list[str]]]:
-    sentences: list[tuple[str, str, list[str]]] = []
-    per_type = (
-        m.group_by("provider_type")
-        .agg(
-            *((pl.col("rule_class") == c).sum().alias(c) for c in RULE_CLASSES),
-            *((pl.col("supervision") == lvl).sum().alias(lvl) for lvl in SUPERVISED_LEVELS),
-            *((pl.col("may_purchase") == v).sum().alias(f"buy_{v}") for v in PURCHASE_PHRASES),
-        )
-        .with_columns(
-            pl.col("provider_type")
-            .replace_strict({t: i for i, t in enumerate(PROVIDER_TYPES)}, default=99, return_dtype=pl.Int64)
-            .alias("__o")
-        )
-        .sort("__o")
-    )
-    where = f"the {n_states} jurisdictions"
-    parts = []
-    for r in per_type.iter_rows(named=True):
-        allowed = r["independent"] + r["supervised"] + r["conditional"]
-        bits = [f"may inject in {allowed}"]
-        if r["independent"]:
-            bits.append(f"{r['independent']} of them without supervision")
-        if r["not_allowed"]:
-            bits.append(f"not in {r['not_allowed']}")
-        if r["unknown_rule"]:
-            bits.append(f"unknown in {r['unknown_rule']}")
-        parts.append(f"{_label(r['provider_type'])} {', '.join(bits)}")
-    sentences.append(("who_may_inject", f"Across {where}: " + "; ".join(parts) + ".", []))
-    n_unknown = int(m["rule_class"].eq("unknown_rule").sum())
-    sentences.append(
-        (
-            "who_may_inject",
-            f"{n_unknown} of the {m.height} state × type rules are unknown (no usable source); they are shown as unknown and never counted as allowed.",
-            [],
-        )
-    )
-    sup_parts = []
-    for r in per_type.iter_rows(named=True):
-        levels = [(lvl, r[lvl]) for lvl in SUPERVISED_LEVELS if r[lvl]]
-        unstated = r["conditional"]
-        if not levels and not unstated:
-            continue
-        desc = [f"{n} {lvl.replace('_', ' ')}" for lvl, n in levels]
-        if unstated:
-            desc.append(f"{unstated} with no stated level")
-        sup_parts.append(f"{_label(r['provider_type'])}: {', '.join(desc)}")
-    sentences.append(
-        (
-            "who_must_supervise",
-            "Supervision required where the type may inject (number of states; 'no stated level' means the source names none) — "
-            + "; ".join(sup_parts)
-            + "."
-            if sup_parts
-            else "No type needs a supervising physician anywhere.",
-            [],
-        )
-    )
-    buy_parts = []
-    for r in per_type.iter_rows(named=True):
-        desc = [f"{r[f'buy_{v}']} {v}" for v in PURCHASE_PHRASES if r[f"buy_{v}"]]
-        buy_parts.append(f"{_label(r['provider_type'])}: {', '.join(desc)}")
-    sentences.append(
-        (
-            "who_may_buy",
-            "Who may buy the product on their own account (number of states yes / conditional / no / unknown) — "
-            + "; ".join(buy_parts)
-            + ".",
-            [],
-        )
-    )
-    rel = m.group_by("reliability").len()
-    rel_n = dict(rel.iter_rows())
-    rel_text = _join_words(
-        [
-            f"{rel_n[v]} rest{'s' if rel_n[v] == 1 else ''} on {RELIABILITY_PHRASES[v]}"
-            for v in RELIABILITY_PHRASES
-            if rel_n.get(v)
-        ]
-    )
-    if rel_text:
-        sentences.append(("source_strength", f"Of the {m.height} rules, {rel_text}.", []))
-    return sentences
-
-
-def state_summary(
-    rules: pl.DataFrame | pl.LazyFrame,
-    *,
-    state: str,
-    states: pl.DataFrame | pl.LazyFrame | None = None,
-) -> pl.DataFrame:
-    """Plain-English sentences on who may inject, who must supervise and who may buy, with sources.
-
-    Parameters
-    ----------
-    rules
-        ``state_rules`` rows (see :func:`eligibility_matrix`).
-    state
-        A state code, or ``"US"`` for counts over all states.
-    states
-        ``state, name`` to name the state (default: the code).
-
-    Returns
-    -------
-    pl.DataFrame
-        ``topic`` (``who_may_inject``, ``who_must_supervise``, ``who_may_buy``, ``source_strength``),
-        ``text`` (one sentence, built only from the rules' values — not legal advice) and ``sources``
-        (the URLs behind the sentence; empty for the national sentences, see :func:`rule_sources`).
-        Text comes from data: escape it before rendering as Markdown or HTML.
-    """
-    m = eligibility_matrix(rules)
-    if state == NATIONAL:
-        sentences = _national_sentences(m, m["state"].n_unique())
-    else:
-        one = m.filter(pl.col("state") == state)
-        if one.is_empty():
-            raise ValueError(f"no rules for state {state!r}")
-        name = state
-        if states is not None:
-            hit = _lazy(states).filter(pl.col("state") == state).select("name").collect()
-            if hit.height:
-                name = f"{hit.item()} ({state})"
-        sentences = _state_sentences(one, name)
-    return pl.DataFrame(
-        sentences,
-        schema={"topic": pl.String, "text": pl.String, "sources": pl.List(pl.String)},
-        orient="row",
-    )
-
-
-def count_sources(counts: pl.DataFrame | pl.LazyFrame, *, state: str) -> pl.DataFrame:
-    """Where one state's counts (or all counts, for ``"US"``) come from: ``source, provider_types, rows, as_of``."""
-    lf = _lazy(counts)
-    if state != NATIONAL:
-        lf = lf.filter(pl.col("state") == state)
-    return (
-        lf.group_by("source")
-        .agg(
-            pl.col("provider_type").unique().sort().alias("provider_types"),
-            pl.len().cast(pl.Int64).alias("rows"),
-            pl.col("as_of").max(),
-        )
-        .sort(["rows", "source"], descending=[True, False])
-        .collect()
-    )
-
-
-# --- narration: sentences built from the frames above (plain text; escape before rendering) ----------
-
-
-def _fmt(value: float | None, spec: str | None = None) -> str:
-    """A number for prose: whole numbers from 100 up, one or two decimals below (small NPPES extracts)."""
-    if value is None:
-        return "unknown"
-    if spec is None:
-        spec = ",.0f" if abs(value) >= 100 or value == 0 else (".1f" if abs(value) >= 1 else ".2f")
-    return format(value, spec)
-
-
-def _labels(types: Sequence[str] | None) -> str:
-    return _join_words([_label(t) for t in types or []])
-
-
-def count_notes(result: Any) -> list[tuple[str, str]]:
-    """Notes on a loaded counts file (an :class:`analysis.io.LoadResult`): ``[(kind, text)]``, kind ``note``/``warning``."""
-    notes: list[tuple[str, str]] = [("note", result.summary() + ".")]
-    if result.n_rejected:
-        first = result.rejects.row(0, named=True)
-        notes.append(
-            (
-                "warning",
-                f"{result.n_rejected:,} rows were rejected and left out; the first, row {first.get('source_row')}: {first.get('reason')}.",
-            )
-        )
-    accepted = result.accepted
-    if accepted.is_empty():
-        notes.append(
-            (
-                "warning",
-                f"No provider counts in {result.path.name}: the rules below are complete, but every pool, share and "
-                "supervision ratio is unknown (not zero).",
-            )
-        )
-        return notes
-    missing = [t for t in PROVIDER_TYPES if t not in set(accepted["provider_type"].to_list())]
-    if missing:
-        notes.append(("note", f"No counts at all for {_labels(missing)}: they are shown as unknown, never as zero."))
-    return notes
-
-
-def describe_groups(groups: pl.DataFrame, *, state: str, states: pl.DataFrame) -> str:
-    """Where nurses or aestheticians may inject vs only physicians and APPs (from :func:`nurse_or_aesthetician_states`)."""
-    names = dict(states.select("state", "name").iter_rows())
-    by_group = {g: sorted(frame["state"].to_list()) for (g,), frame in groups.group_by("group")}
-    total = groups.height
-
-    def listed(codes: list[str]) -> str:
-        return _join_words([names.get(c, c) for c in codes])
-
-    if state != NATIONAL:
-        row = groups.filter(pl.col("state") == state).row(0, named=True)
-        name = names.get(state, state)
-        text = {
-            "nurses_or_aestheticians": f"In {name}, besides physicians and APPs, {_labels(row['delegates_may_inject'])} may inject (under the conditions above).",
-            "medical_assistants_only": f"In {name}, no nurse or aesthetician may inject, but {_labels(row['delegates_may_inject'])} may.",
-            "physicians_and_apps_only": f"In {name}, only physicians and advanced practice providers (NPs, PAs) may inject: {_labels(row['delegates_may_not'])} may not.",
-            "unknown": f"In {name}, no nurse, aesthetician or medical assistant is known to be allowed, but the rules for {_labels(row['delegates_unknown'])} are unknown.",
-        }[row["group"]]
-        if row["group"] != "unknown" and row["delegates_unknown"]:
-            text += f" The rules for {_labels(row['delegates_unknown'])} are unknown."
-        return text
-    parts = [
-        f"In {len(by_group.get('nurses_or_aestheticians', []))} of the {total} jurisdictions a registered nurse, LPN or aesthetician may inject."
-    ]
-    only = by_group.get("physicians_and_apps_only", [])
-    if only:
-        parts.append(
-            f"In {len(only)} ({listed(only)}) only physicians and advanced practice providers (NPs, PAs) may; dentists are left aside, as their rules concern dental scope."
-        )
-    if by_group.get("medical_assistants_only"):
-        codes = by_group["medical_assistants_only"]
-        parts.append(f"In {len(codes)} ({listed(codes)}) only medical assistants may, of these delegates.")
-    if by_group.get("unknown"):
-        codes = by_group["unknown"]
-        parts.append(
-            f"In {len(codes)} ({listed(codes)}) no such delegate is known to be allowed and some rules are unknown."
-        )
-    return " ".join(parts)
-
-
-def describe_pool(pool: pl.DataFrame, *, state: str) -> str:
-    """The eligible pool of ``state`` (or the US) in words, with its rank among the states."""
-    row = pool_row(pool, state=state)
-    name = "the United States" if state == NATIONAL else row["name"]
-    if row["eligible_pool"] is None:
-        text = f"For {name} the eligible pool is unknown: none of the types that may inject has a count in this file."
-    else:
-        text = (
-            f"In {name}, {row['eligible_pool']:,} counted people may inject: {_fmt(row['eligible_pool_per_100k'])} per 100,000 residents — "
-            f"{_fmt(row['independent_per_100k'])} per 100k without a supervising physician, {_fmt(row['supervised_per_100k'])} "
-            f"under physician supervision or delegation and {_fmt(row['conditional_per_100k'])} where the source states no supervision level."
-        )
-    if row["uncounted_eligible_types"] and row["eligible_pool"] is not None:
-        where = " in some states" if state == NATIONAL else " here"
-        text += f" {_cap(_labels(row['uncounted_eligible_types']))} may also inject{where} but have no count, so the pool is a lower bound."
-    if row["unknown_rule_types"]:
-        if row["unknown_rule"]:
-            text += f" A further {row['unknown_rule']:,} counted people work under unknown rules ({_labels(row['unknown_rule_types'])}) and are not in the pool."
-        else:
-            text += f" The rules for {_labels(row['unknown_rule_types'])} are unknown; they are not in the pool."
-    known = pool.filter(pl.col("eligible_pool_per_100k").is_not_null()).sort("eligible_pool_per_100k", descending=True)
-    if known.height and row["eligible_pool"] is not None:
-        if state == NATIONAL:
-            hi, lo = known.row(0, named=True), known.row(-1, named=True)
-            text += (
-                f" Across the {known.height} states with counts it ranges from {_fmt(lo['eligible_pool_per_100k'])} per 100k ({lo['name']}) "
-                f"to {_fmt(hi['eligible_pool_per_100k'])} ({hi['name']})."
-            )
-        elif state in known["state"].to_list():
-            rank = known["state"].to_list().index(state) + 1
-            text += f" That ranks {rank} of {known.height} (1 = most per resident)."
-    return text
-
-
-def burden_row(burden: pl.DataFrame | pl.LazyFrame, *, state: str) -> dict[str, object]:
-    """The supervision burden of one state as a dict, or the national aggregate for ``"US"``."""
-    return _state_row(burden, national_burden, state=state, what="supervision-burden")
-
-
-def describe_burden(row: Mapping[str, Any], *, name: str, synthetic_supervisors: bool = False) -> str:
-    """The supervision burden (a row of :func:`supervision_burden` / :func:`national_burden`) in words."""
-    caveat = (
-        " This is a ratio implied by head counts, not a legal limit on how many people one physician may supervise, "
-        "and not everyone counted injects."
-    )
-    if row["supervised"] == 0 and not row["uncounted_supervised_types"]:
-        return f"In {name} no type needs a supervising physician to inject, so the rules imply no supervision burden."
-    if row["supervised"] is None or row["supervisors"] is None or row["supervised_per_supervisor"] is None:
-        missing = "supervised injectors" if row["supervised"] is None else "physicians"
-        return f"In {name} the supervision burden is unknown: the {missing} are not counted in this file."
-    levels = _join_words([f"{row[lvl]:,} {lvl.replace('_', ' ')}" for lvl in SUPERVISED_LEVELS if row.get(lvl)])
-    text = (
-        f"In {name} the rules put {row['supervised']:,} counted people under physician supervision or delegation ({levels}) "
-        f"against {row['supervisors']:,} physicians: {row['supervised_per_supervisor']:.1f} supervised injectors per physician."
-        + caveat
-    )
-    if row["uncounted_supervised_types"]:
-        text += f" {_cap(_labels(row['uncounted_supervised_types']))} may also inject under supervision but are not counted, so the ratio is a lower bound."
-    if synthetic_supervisors:
-        text += " The physician counts are synthetic in this data, so the ratio is an illustration."
-    return text
 
 
 def headline_numbers(
     pool: pl.DataFrame,
-    burden: pl.DataFrame,
+    burden: Mapping[str, Any],
     *,
     state: str,
     synthetic: bool,
     counts_rows: int,
 ) -> dict[str, Any]:
-    """The report's headline numbers for :func:`analysis.report.summary.publish` (JSON-friendly)."""
+    """The report's headline numbers for :func:`analysis.report.summary.publish` (JSON-friendly).
+
+    ``burden`` is the state's row of the supervision burden (:func:`analysis.supervision.burden_row`).
+    """
     p = pool_row(pool, state=state)
-    b = burden_row(burden, state=state)
+    b = burden
     return {
         "state": state,
         "synthetic": synthetic,

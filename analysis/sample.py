@@ -67,9 +67,7 @@ def calibration() -> dict[str, object]:
     level_factor: dict[str, float] = {}
     for row in botox_unit.filter(pl.col("region_scope").is_in(sorted(scopes))).iter_rows(named=True):
         level_factor[row["region_scope"]] = ((row["price_low_usd"] + row["price_high_usd"]) / 2) / national_mid
-    stats = (
-        reference.published_statistics() if reference.config.REFERENCE_FILES["published_statistics"].exists() else None
-    )
+    stats = reference.published_statistics()
     botox_share = ASSUMPTIONS["botox_share_if_uncited"]
     if stats is not None:
         share = stats.filter(pl.col("statistic").str.contains("botox_market_share"))
@@ -225,7 +223,7 @@ def synthetic_provider_counts(types: dict[str, float] | None = None, *, seed: in
 def default_provider_counts(*, seed: int = 20261126) -> pl.DataFrame:
     """The shipped provider counts: published, cited counts where a state table exists (RNs, PAs,
     dentists), synthetic rows — labelled in ``source`` — for the types that have none."""
-    published = pl.read_csv(reference.config.REFERENCE_DIR / "provider_counts_published.csv", infer_schema=False)
+    published = reference.provider_counts_published()
     published = published.select("state", "provider_type", pl.col("count").cast(pl.Int64), "source", "as_of")
     missing = {t: d for t, d in SYNTHETIC_DENSITY_PER_100K.items() if t not in set(published["provider_type"])}
     return pl.concat([published, synthetic_provider_counts(missing, seed=seed)]).sort("state", "provider_type")
@@ -242,6 +240,3 @@ def write_frame(frame: pl.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def is_synthetic(frame: pl.DataFrame) -> bool:
-    """True when any row's source says synthetic: reports must then show the synthetic-data banner."""
-    return "source" in frame.columns and bool(frame["source"].str.contains("(?i)synthetic").any())

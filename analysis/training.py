@@ -17,16 +17,19 @@ people live, not the distance to a course's city.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from analysis.notebook import check_choice
-from analysis.schemas import PROVIDER_TYPES, SUPERVISION_TEXT
+from analysis.checks import check_profession
+from analysis.schemas import SUPERVISION_TEXT
 
 Frame = pl.DataFrame | pl.LazyFrame
+
+
+def _eager(frame: Frame) -> pl.DataFrame:
+    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius R1 = (2a + b) / 3 of the GRS80 ellipsoid (Moritz 2000)
 KM_PER_MILE = 1.609344  # the international mile, exact by definition (1959)
@@ -34,21 +37,6 @@ ONLINE = "online"
 
 CAVEAT_MAY_NOT_PRACTISE = "may take but may not practise here"
 CAVEAT_UNKNOWN_RULE = "unknown rule: check the state board before enrolling"
-
-# Bases in product_costs.csv that describe what practices pay today. Left out: ``invoice_estimate``
-# (a 2026 newsletter's "~$10–12" that overlaps consumer prices; its own README says not to default to
-# it) and ``news_report`` (the 2002 launch-year price).
-COST_BASES: tuple[str, ...] = ("list_price_wac", "reported_purchase_price")
-
-
-def _eager(frame: Frame) -> pl.DataFrame:
-    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-
-
-def check_profession(profession: object) -> str:
-    """Return ``profession`` if it is one of :data:`analysis.schemas.PROVIDER_TYPES`, else raise a
-    ValueError naming the valid choices."""
-    return check_choice("profession", profession, PROVIDER_TYPES)
 
 
 # --- where courses are held ------------------------------------------------------------------------
@@ -428,204 +416,32 @@ def cost_summary(courses: Frame, *, by: str = "format") -> pl.DataFrame:
     )
 
 
-# --- return on training ------------------------------------------------------------------------------
-
-
-def median_price_per_unit(
-    prices: Frame,
+def headline_numbers(
     *,
     state: str,
-    product: str = "botox_cosmetic",
-    min_observations: int = 5,
-    level: float = 0.95,
-) -> dict[str, Any]:
-    """The median price per Botox(-equivalent) unit in ``state``, or nationally when the state has too few.
-
-    Parameters
-    ----------
-    prices
-        Price observations with ``price_per_botox_unit_usd`` (:func:`analysis.pricing.add_botox_equivalent_price`).
-    state
-        A 2-letter code, or ``"US"`` for the national median.
-    product
-        Only quotes for this product count.
-    min_observations
-        A state with fewer observations uses the national median instead (``fallback`` says so).
-
-    Returns
-    -------
-    dict
-        ``median_usd``, ``ci_low_usd``, ``ci_high_usd`` (bootstrap CI of the median), ``n``, ``scope``
-        (the state code or ``"US"``), ``fallback`` (bool), ``product``, ``state_n`` (observations in the
-        state). ``median_usd`` is ``None`` when there are no observations at all.
-    """
-    from analysis.pricing import price_stats  # scipy is loaded only when a median is asked for
-
-    quotes = _eager(prices).filter(pl.col("product") == product)
-    state_quotes = quotes if state == "US" else quotes.filter(pl.col("state") == state)
-    state_n = state_quotes.filter(pl.col("price_per_botox_unit_usd").is_not_null()).height
-    fallback = state != "US" and state_n < min_observations
-    chosen = quotes if fallback else state_quotes
-    result: dict[str, Any] = {
-        "median_usd": None,
-        "ci_low_usd": None,
-        "ci_high_usd": None,
-        "n": 0,
-        "scope": "US" if fallback else state,
-        "fallback": fallback,
-        "product": product,
-        "state_n": state_n,
-    }
-    stats = price_stats(chosen, level=level).collect()
-    if stats.height and stats["n"][0]:
-        row = stats.row(0, named=True)
-        result.update(
-            median_usd=row["median"], ci_low_usd=row["median_ci_low"], ci_high_usd=row["median_ci_high"], n=row["n"]
-        )
-    return result
-
-
-def product_cost_per_unit(
-    costs: Frame, *, product: str = "botox_cosmetic", bases: Sequence[str] = COST_BASES
-) -> dict[str, Any]:
-    """What a practice pays per unit of ``product``: the median of the cited rows' midpoints, and the range.
-
-    Parameters
-    ----------
-    costs
-        :func:`analysis.reference.product_costs` (``cost_per_unit_usd_low``/``_high``, ``basis``, ``source``).
-    bases
-        Which ``basis`` values count (default :data:`COST_BASES`).
-
-    Returns
-    -------
-    dict
-        ``typical_usd`` (median of (low + high) / 2 over the rows), ``low_usd`` (lowest low),
-        ``high_usd`` (highest high), ``n_sources``, ``sources`` (list), ``bases``, ``product``;
-        the numbers are ``None`` when no row has a cost.
-    """
-    rows = (
-        _eager(costs)
-        .filter((pl.col("product") == product) & pl.col("basis").is_in(list(bases)))
-        .drop_nulls(["cost_per_unit_usd_low", "cost_per_unit_usd_high"])
-    )
-    mid = (pl.col("cost_per_unit_usd_low") + pl.col("cost_per_unit_usd_high")) / 2
-    return {
-        "product": product,
-        "typical_usd": rows.select(mid.median()).item() if rows.height else None,
-        "low_usd": rows["cost_per_unit_usd_low"].min() if rows.height else None,
-        "high_usd": rows["cost_per_unit_usd_high"].max() if rows.height else None,
-        "n_sources": rows.height,
-        "sources": rows["source"].to_list(),
-        "bases": list(bases),
-    }
-
-
-def units_per_treatment(units_per_area: Frame, *, area: str = "glabella") -> dict[str, Any]:
-    """Typical Botox units for one treatment of ``area``: the reference's ``default`` row (the label dose where one exists)."""
-    rows = _eager(units_per_area).filter((pl.col("area") == area) & pl.col("default"))
-    if not rows.height:
-        known = sorted(set(_eager(units_per_area)["area"].to_list()))
-        raise ValueError(f"unknown area {area!r}; expected one of {', '.join(known)}")
-    row = rows.row(0, named=True)
-    return {
-        "area": area,
-        "label": row["label"],
-        "units": row["units_typical"],
-        "basis": row["basis"],
-        "source": row["source"],
-    }
-
-
-def _ceil(value: float) -> int:
-    # Dividing money by money leaves float dust (1000 / 100.0000001); a sliver above a whole number is that number.
-    return math.ceil(value - 1e-9)
-
-
-def break_even(
+    profession: str,
+    synthetic: bool,
+    courses: pl.DataFrame,
+    availability: pl.DataFrame,
+    options: pl.DataFrame,
     course_fee: float | None,
-    *,
+    rule: dict[str, Any] | None,
     price_per_unit: float | None,
-    cost_per_unit: float | None,
-    units_per_treatment: float | None,
+    break_even_treatments: int | None,
 ) -> dict[str, Any]:
-    """How many treatments recover ``course_fee``: ceil(fee / ((price − cost) per unit × units per treatment)).
-
-    Parameters
-    ----------
-    course_fee
-        Course list price, USD.
-    price_per_unit
-        What a patient pays per unit, USD (e.g. the state's median Botox price per unit).
-    cost_per_unit
-        What the practice pays per unit of product, USD.
-    units_per_treatment
-        Units in one treatment (e.g. 20 for the glabella, the label dose).
-
-    Returns
-    -------
-    dict
-        Every input, ``margin_per_unit_usd``, ``margin_per_treatment_usd``, ``treatments`` (int, or
-        ``None``) and ``note`` saying why ``treatments`` is ``None``: an unknown input, or a price that
-        does not exceed the product cost (the fee is never recovered). The margin is before the
-        injector's time, overheads and the product wasted in a vial: a lower bound on treatments.
-
-    Examples
-    --------
-    >>> break_even(1500, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)["treatments"]
-    13
-    """
-    inputs = {
-        "course_fee_usd": course_fee,
-        "price_per_unit_usd": price_per_unit,
-        "cost_per_unit_usd": cost_per_unit,
-        "units_per_treatment": units_per_treatment,
+    """The numbers the report index shows for this report (JSON-friendly)."""
+    here = availability.filter(pl.col("state") == state)
+    return {
+        "state": state,
+        "profession": profession,
+        "synthetic": synthetic,
+        "in_person_courses_in_state": count_in_person(courses, state=state),
+        "nearest_in_person_state": here["nearest_in_person_state"].item() if here.height else None,
+        "nearest_in_person_km": here["distance_km"].item() if here.height else None,
+        "online_courses": online_course_ids(courses).len(),
+        "courses_for_profession": options.height,
+        "median_course_price_usd": course_fee,
+        "may_inject": rule["may_inject"] if rule else None,
+        "median_botox_price_per_unit_usd": price_per_unit,
+        "break_even_treatments": break_even_treatments,
     }
-    result: dict[str, Any] = {
-        **inputs,
-        "margin_per_unit_usd": None,
-        "margin_per_treatment_usd": None,
-        "treatments": None,
-        "note": "",
-    }
-    missing = [name for name, value in inputs.items() if value is None]
-    if missing:
-        result["note"] = f"unknown {', '.join(missing)}: no break-even"
-        return result
-    if course_fee < 0 or units_per_treatment <= 0:
-        raise ValueError("course_fee must be >= 0 and units_per_treatment > 0")
-    margin_unit = price_per_unit - cost_per_unit
-    margin = margin_unit * units_per_treatment
-    result.update(margin_per_unit_usd=margin_unit, margin_per_treatment_usd=margin)
-    if margin <= 0:
-        result["note"] = "the price per unit does not exceed the product cost: the fee is never recovered"
-        return result
-    result["treatments"] = _ceil(course_fee / margin)
-    return result
-
-
-def break_even_table(
-    courses: Frame,
-    *,
-    price_per_unit: float | None,
-    cost_per_unit: float | None,
-    units_per_treatment: float | None,
-    fee: str = "list_price_usd",
-) -> pl.DataFrame:
-    """:func:`break_even` for every course: adds ``margin_per_treatment_usd`` and ``treatments_to_break_even``.
-
-    ``treatments_to_break_even`` (Int64) is null for a course without a price, and for every course
-    when an input is unknown or the margin is not positive.
-    """
-    frame = _eager(courses)
-    known = None not in (price_per_unit, cost_per_unit, units_per_treatment)
-    margin = (price_per_unit - cost_per_unit) * units_per_treatment if known else None
-    if margin is None or margin <= 0:
-        return frame.with_columns(
-            pl.lit(margin, pl.Float64).alias("margin_per_treatment_usd"),
-            pl.lit(None, pl.Int64).alias("treatments_to_break_even"),
-        )
-    return frame.with_columns(
-        pl.lit(margin, pl.Float64).alias("margin_per_treatment_usd"),
-        ((pl.col(fee) / margin) - 1e-9).ceil().cast(pl.Int64).alias("treatments_to_break_even"),
-    )

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from analysis import config, reference, training
+from analysis.report.parameters import notebook_parameter_defaults
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "training.ipynb"
 PLOTLY = "application/vnd.plotly.v1+json"
@@ -167,4 +168,9 @@ def test_shipped_notebook_has_no_outputs_and_declares_its_kernel_and_parameters(
     assert len(checked) == 1 and all(o.output_type == "stream" for o in checked[0].outputs)
     assert all(not c.outputs and c.execution_count is None for c in code if c not in checked)
     assert code[0].metadata.get("tags") == ["parameters"]
-    assert code[0].source == 'state = "US"\nprofession = "registered_nurse"'
+    assert notebook_parameter_defaults(NOTEBOOK) == {
+        "state": "US",
+        "profession": "registered_nurse",
+        **{f"{name}_path": None for name in ("courses", "state_rules", "prices", "unit_conversions")},
+        **{f"{name}_path": None for name in ("product_costs", "units_per_area")},
+    }

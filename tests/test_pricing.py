@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analysis import pricing
+from analysis import checks, pricing
 
 CONVERSIONS = pl.DataFrame({"product": ["botox_cosmetic", "dysport"], "botox_units_per_product_unit_mid": [1.0, 0.4]})
 UNITS_PER_AREA = pl.DataFrame(
@@ -85,7 +85,7 @@ def test_cap_of_zero_flags_every_priced_treatment():
 @pytest.mark.parametrize("cap", [-1, float("nan"), float("inf"), "abc", None])
 def test_invalid_price_cap_is_a_clear_error(cap):
     with pytest.raises(ValueError, match="price_cap must be a"):
-        pricing.check_price_cap(cap)
+        checks.check_price_cap(cap)
 
 
 def test_price_stats_match_hand_computed_values():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import doctest
+import html
 import json
+import re
 
 import plotly.graph_objects as go
 import polars as pl
@@ -11,6 +13,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import analysis.providers as providers
+from analysis import sources, supervision
+from analysis.narrate import providers as prose
+from analysis.display import banner
+from analysis.narrate.text import md
 from analysis.figures import providers as figures
 from analysis.io import load_table
 from analysis.report.summary import SUMMARY_ENV, publish
@@ -266,14 +272,14 @@ def test_nurse_or_aesthetician_groups() -> None:
 
 
 def test_supervision_burden_is_supervised_per_physician() -> None:
-    burden = providers.supervision_burden(COUNTS, RULES)
+    burden = supervision.supervision_burden(COUNTS, RULES)
     aa = burden.filter(pl.col("state") == "AA").row(0, named=True)
     assert (aa["supervised"], aa["delegation_after_exam"], aa["supervisors"]) == (300, 300, 100)
     assert aa["supervised_per_supervisor"] == pytest.approx(3.0)
 
 
 def test_supervision_burden_unknown_when_supervised_types_uncounted() -> None:
-    bb = providers.supervision_burden(COUNTS, RULES).filter(pl.col("state") == "BB").row(0, named=True)
+    bb = supervision.supervision_burden(COUNTS, RULES).filter(pl.col("state") == "BB").row(0, named=True)
     assert bb["supervised"] is None
     assert bb["supervised_per_supervisor"] is None
     assert bb["uncounted_supervised_types"] == ["aesthetician"]
@@ -294,8 +300,8 @@ def test_supervision_burden_can_count_nps_as_supervisors() -> None:
             "count": [10, 30, 80],
         }
     )
-    only_md = providers.supervision_burden(counts, rules).row(0, named=True)
-    with_np = providers.supervision_burden(counts, rules, supervisors=("physician", "nurse_practitioner")).row(
+    only_md = supervision.supervision_burden(counts, rules).row(0, named=True)
+    with_np = supervision.supervision_burden(counts, rules, supervisors=("physician", "nurse_practitioner")).row(
         0, named=True
     )
     assert only_md["supervised_per_supervisor"] == pytest.approx(8.0)
@@ -303,14 +309,14 @@ def test_supervision_burden_can_count_nps_as_supervisors() -> None:
 
 
 def test_national_burden_uses_states_where_both_sides_are_counted() -> None:
-    us = providers.national_burden(providers.supervision_burden(COUNTS, RULES)).row(0, named=True)
+    us = supervision.national_burden(supervision.supervision_burden(COUNTS, RULES)).row(0, named=True)
     assert (us["supervised"], us["supervisors"], us["states_counted"]) == (300, 100, 1)
     assert us["supervised_per_supervisor"] == pytest.approx(3.0)
 
 
 def test_describe_burden_says_it_is_not_a_legal_limit() -> None:
-    row = providers.burden_row(providers.supervision_burden(COUNTS, RULES), state="AA")
-    text = providers.describe_burden(row, name="Alpha")
+    row = supervision.burden_row(supervision.supervision_burden(COUNTS, RULES), state="AA")
+    text = prose.describe_burden(row, name="Alpha")
     assert "3.0 supervised injectors per physician" in text
     assert "not a legal limit" in text
 
@@ -318,9 +324,14 @@ def test_describe_burden_says_it_is_not_a_legal_limit() -> None:
 # --- summaries, sources, notes -----------------------------------------------------------------------------
 
 
+def plain(markdown: str) -> str:
+    """The sentence a reader sees: backslash escapes and HTML entities undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
+
+
 def test_state_summary_names_unknown_types_as_unknown() -> None:
-    summary = providers.state_summary(RULES, state="AA", states=STATES)
-    texts = summary["text"].to_list()
+    summary = prose.state_summary(RULES, state="AA", states=STATES)
+    texts = [plain(t) for t in summary["text"]]
     assert texts[0].startswith("In Alpha (AA), 2 of the 4 provider types")
     unknown = [t for t in texts if t.startswith("Unknown")]
     assert unknown == ["Unknown (no usable source; shown as unknown and never counted as allowed): aestheticians."]
@@ -328,7 +339,7 @@ def test_state_summary_names_unknown_types_as_unknown() -> None:
 
 
 def test_state_summary_sentences_carry_their_sources() -> None:
-    summary = providers.state_summary(RULES, state="AA")
+    summary = prose.state_summary(RULES, state="AA")
     first = summary.row(0, named=True)
     assert first["topic"] == "who_may_inject"
     assert first["sources"] == [
@@ -339,7 +350,7 @@ def test_state_summary_sentences_carry_their_sources() -> None:
 
 
 def test_state_summary_national_counts_states() -> None:
-    texts = providers.state_summary(RULES, state="US")["text"].to_list()
+    texts = [plain(t) for t in prose.state_summary(RULES, state="US")["text"]]
     assert texts[0].startswith(
         "Across the 2 jurisdictions: physicians (MD/DO) may inject in 2, 2 of them without supervision"
     )
@@ -347,7 +358,7 @@ def test_state_summary_national_counts_states() -> None:
 
 
 def test_rule_sources_split_and_count_rows() -> None:
-    got = providers.rule_sources(RULES, state="AA")
+    got = sources.rule_sources(RULES, state="AA")
     top = got.row(0, named=True)
     assert (top["source"], top["rows"]) == ("https://shared.example/x", 4)
     assert got.height == 5
@@ -361,17 +372,18 @@ def test_synthetic_count_rows_names_types() -> None:
 def test_count_notes_on_header_only_file(tmp_path) -> None:
     path = tmp_path / "counts.csv"
     path.write_text("state,provider_type,count,source,as_of\n", encoding="utf-8")
-    notes = providers.count_notes(load_table(path, "provider_counts"))
+    notes = prose.count_notes(load_table(path, "provider_counts"))
     assert notes[-1][0] == "warning"
-    assert "unknown (not zero)" in notes[-1][1]
+    assert "unknown (not zero)" in plain(notes[-1][1])
 
 
 def test_headline_numbers_publish_as_json(tmp_path, monkeypatch) -> None:
     target = tmp_path / "summary.json"
     monkeypatch.setenv(SUMMARY_ENV, str(target))
     pool = providers.eligible_pool(COUNTS.clear(), RULES, STATES)
-    burden = providers.supervision_burden(COUNTS.clear(), RULES)
-    publish(providers.headline_numbers(pool, burden, state="US", synthetic=False, counts_rows=0))
+    burden = supervision.supervision_burden(COUNTS.clear(), RULES)
+    here = supervision.burden_row(burden, state="US")
+    publish(providers.headline_numbers(pool, here, state="US", synthetic=False, counts_rows=0))
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["eligible_pool_per_100k"] is None
     assert data["types_unknown_rule"] == ["aesthetician"]
@@ -429,11 +441,11 @@ def test_state_breakdown_labels_uncounted_types() -> None:
 
 def test_synthetic_banner_names_rows_and_is_escaped() -> None:
     rows = pl.DataFrame({"provider_type": ["<b>x</b>"], "rows": [3], "states": [3]})
-    banner = figures.synthetic_banner(rows, total_rows=10)
-    assert 'class="bm-banner synthetic"' in banner
-    assert "Synthetic sample data: 3 of 10" in banner
-    assert "&lt;b&gt;x&lt;/b&gt; in 3 states" in banner
-    assert figures.synthetic_banner(rows.clear(), total_rows=10) == ""
+    text = prose.synthetic_counts(rows, total_rows=10)
+    assert 'class="bm-banner synthetic"' in banner(text).data
+    assert "Synthetic sample data: 3 of 10" in text
+    assert "&lt;b&gt;x&lt;/b&gt; in 3 states" in text
+    assert prose.synthetic_counts(rows.clear(), total_rows=10) == ""
 
 
 def test_sources_html_links_only_urls() -> None:
@@ -445,4 +457,4 @@ def test_sources_html_links_only_urls() -> None:
 
 
 def test_md_escape_neutralises_markdown_and_html() -> None:
-    assert figures.md_escape("a_b *c* <i>") == r"a\_b \*c\* &lt;i&gt;"
+    assert md("a_b *c* <i>") == r"a\_b \*c\* &lt;i&gt;"

@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.notebook import synthetic_banner
+from analysis.display import banner
+from analysis.narrate.common import synthetic_notice
 from analysis.report import export
 from analysis.sample import synthetic_prices
 
@@ -30,9 +31,9 @@ def page_for(nb: nbformat.NotebookNode, *, synthetic: bool, tmp_path: Path) -> s
     )
 
 
-def notebook_with_output(html: str) -> nbformat.NotebookNode:
+def notebook_with_output(data: dict[str, str]) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell(
-        "banner", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": ""})]
+        "banner", outputs=[nbformat.v4.new_output("display_data", data={**data, "text/plain": ""})]
     )
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Pricing"), cell])
 
@@ -45,16 +46,16 @@ def banners(page: str) -> int:
     ("notebook_banner", "expected_kind"), [(True, "bm-banner synthetic"), (False, "banner-synthetic")]
 )
 def test_a_synthetic_report_shows_exactly_one_banner(tmp_path, notebook_banner, expected_kind):
-    html = (
-        synthetic_banner(synthetic_prices(20, seed=1), what="price observations").data
+    output = (
+        {"text/markdown": banner(synthetic_notice(synthetic_prices(20, seed=1), what="price observations")).data}
         if notebook_banner
-        else "<p>numbers</p>"
+        else {"text/html": "<p>numbers</p>"}
     )
-    page = page_for(notebook_with_output(html), synthetic=True, tmp_path=tmp_path)
+    page = page_for(notebook_with_output(output), synthetic=True, tmp_path=tmp_path)
     assert banners(page) == 1
     assert expected_kind in page
 
 
 def test_a_report_on_real_data_shows_no_banner(tmp_path):
-    page = page_for(notebook_with_output("<p>numbers</p>"), synthetic=False, tmp_path=tmp_path)
+    page = page_for(notebook_with_output({"text/html": "<p>numbers</p>"}), synthetic=False, tmp_path=tmp_path)
     assert banners(page) == 0

@@ -30,11 +30,40 @@ TINY = {"tiny_state": NotebookSpec("tiny_state", NOTEBOOK_DIR / "tiny_state.ipyn
 
 def test_declared_notebooks_and_their_parameters_match_the_contract():
     assert {name: spec.parameter_names for name, spec in NOTEBOOKS.items()} == {
-        "overview": ("state",),
-        "pricing": ("state", "product", "price_cap", "prices_path"),
-        "providers": ("state", "provider_counts_path"),
-        "training": ("state", "profession"),
+        "overview": (
+            "state",
+            "prices_path",
+            "provider_counts_path",
+            "state_rules_path",
+            "courses_path",
+            "unit_conversions_path",
+            "published_statistics_path",
+        ),
+        "pricing": (
+            "state",
+            "product",
+            "price_cap",
+            "prices_path",
+            "unit_conversions_path",
+            "units_per_area_path",
+            "us_state_shapes_path",
+        ),
+        "providers": ("state", "provider_counts_path", "state_rules_path"),
+        "training": (
+            "state",
+            "profession",
+            "courses_path",
+            "state_rules_path",
+            "prices_path",
+            "unit_conversions_path",
+            "product_costs_path",
+            "units_per_area_path",
+        ),
     }
+    for spec in NOTEBOOKS.values():  # every data parameter stands for a shipped file
+        for parameter in spec.parameters:
+            if parameter.kind == "path":
+                assert parameter.default is None and parameter.default_file == config.DATA_FILES[parameter.name[:-5]]
     assert NOTEBOOKS["pricing"].parameter("product").choices == ("all", *schemas.PRODUCTS)
     assert NOTEBOOKS["training"].parameter("profession").choices == schemas.PROVIDER_TYPES
 
@@ -79,7 +108,7 @@ def test_states_are_case_insensitive_and_deduplicated():
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", True, None, ""])
 def test_bad_price_cap_is_refused(value):
-    with pytest.raises(ParameterError, match=r"price_cap must be a number ≥ 0"):
+    with pytest.raises(ParameterError, match=r"price_cap must be a finite number ≥ 0"):
         build_requests(states="CA", notebooks="tiny_state", overrides={"price_cap": value}, specs=TINY)
 
 
@@ -94,15 +123,17 @@ def test_unknown_parameter_lists_the_valid_ones():
         build_requests(states="CA", notebooks="pricing,training", overrides={"colour": "red"}, check_files=False)
     assert str(excinfo.value) == (
         "unknown parameter 'colour' for notebooks pricing, training; "
-        "valid parameters: price_cap, prices_path, product, profession"
+        "valid parameters: courses_path, price_cap, prices_path, product, product_costs_path, profession, "
+        "state_rules_path, unit_conversions_path, units_per_area_path, us_state_shapes_path"
     )
 
 
 def test_parameter_is_applied_only_to_notebooks_that_declare_it():
     requests = build_requests(
-        states="CA", notebooks="overview,training", overrides={"profession": "DENTIST"}, check_files=False
+        states="CA", notebooks="providers,training", overrides={"profession": "DENTIST"}, check_files=False
     )
-    assert [r.parameters for r in requests] == [{"state": "CA"}, {"state": "CA", "profession": "dentist"}]
+    assert [r.parameters.get("profession") for r in requests] == [None, "dentist"]
+    assert "profession" not in requests[0].parameters
 
 
 def test_product_choices_are_listed():
@@ -193,7 +224,10 @@ def test_requests_carry_the_data_files_they_read(tmp_path):
     prices = tmp_path / "p.csv"
     prices.write_text("x\n")
     (request,) = build_requests(states="TX", notebooks="tiny_state", overrides={"prices_path": str(prices)}, specs=TINY)
-    assert request.data_files == (("prices_path", prices.resolve()),)
+    assert request.data_files == (
+        ("prices_path", prices.resolve()),
+        *(("vocabulary", path) for path in config.VOCABULARY_FILES),
+    )
     assert request.paths(tmp_path).html == tmp_path / "TX" / "tiny_state.html"
 
 

@@ -8,6 +8,7 @@ from polars.testing import assert_frame_equal
 
 from analysis import config, pricing, reference, sample
 from analysis.io import load_table
+from analysis.sources import is_synthetic
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def test_different_seeds_give_different_rows():
 
 def test_every_row_says_synthetic(generated):
     assert generated["source"].str.contains("synthetic").all()
-    assert sample.is_synthetic(generated)
+    assert is_synthetic(generated)
 
 
 def test_generated_rows_pass_the_loader_except_unpriced_ones(tmp_path, generated):

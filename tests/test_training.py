@@ -8,7 +8,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analysis import config, reference, training
+from analysis import checks, config, economics, reference, states, training
+from analysis.narrate import training as prose
+from analysis.narrate.text import md
 from analysis.figures import training as figures
 from analysis.io import load_table
 from analysis.schemas import PROVIDER_TYPES
@@ -86,14 +88,14 @@ RULES = pl.DataFrame(
 
 
 def test_catalogue_loads_every_row_through_the_validating_loader():
-    result = load_table(config.REFERENCE_FILES["training"], "training")
+    result = load_table(config.REFERENCE_FILES["courses"], "training")
     assert result.n_rejected == 0
     assert reference.training_courses().height == result.n_read
 
 
 def test_catalogue_locations_are_online_or_a_known_state():
     sessions = training.parse_locations(reference.training_courses())
-    unplaced = sessions.filter(~pl.col("online") & ~pl.col("state").is_in(reference.state_codes()))
+    unplaced = sessions.filter(~pl.col("online") & ~pl.col("state").is_in(list(states.state_codes())))
     assert unplaced.is_empty(), unplaced["location"].to_list()
 
 
@@ -367,19 +369,19 @@ def test_cost_summary_by_hands_on_reads_yes_no_and_not_stated():
 def test_break_even_rounds_treatments_up():
     # margin (12 - 6) × 20 = 120 per treatment; 1500 / 120 = 12.5 → 13
     assert (
-        training.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)["treatments"] == 13
+        economics.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)["treatments"] == 13
     )
 
 
 def test_break_even_on_an_exact_multiple_does_not_round_up():
     # 12.1 - 6.1 is 5.999999999999999 in floating point; 1200 / 120 must still be 10
     assert (
-        training.break_even(1200.0, price_per_unit=12.1, cost_per_unit=6.1, units_per_treatment=20)["treatments"] == 10
+        economics.break_even(1200.0, price_per_unit=12.1, cost_per_unit=6.1, units_per_treatment=20)["treatments"] == 10
     )
 
 
 def test_break_even_states_every_input():
-    result = training.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)
+    result = economics.break_even(1500.0, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)
     assert {
         k: result[k] for k in ("course_fee_usd", "price_per_unit_usd", "cost_per_unit_usd", "units_per_treatment")
     } == {
@@ -392,26 +394,26 @@ def test_break_even_states_every_input():
 
 
 def test_course_without_a_price_has_no_break_even():
-    result = training.break_even(None, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)
+    result = economics.break_even(None, price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20)
     assert result["treatments"] is None
     assert "course_fee_usd" in result["note"]
 
 
 def test_price_at_or_below_cost_is_never_recovered():
-    result = training.break_even(1500.0, price_per_unit=6.0, cost_per_unit=6.0, units_per_treatment=20)
+    result = economics.break_even(1500.0, price_per_unit=6.0, cost_per_unit=6.0, units_per_treatment=20)
     assert result["treatments"] is None
     assert "never recovered" in result["note"]
 
 
 def test_break_even_table_matches_the_scalar_and_keeps_unpriced_courses_null():
-    table = training.break_even_table(
+    table = economics.break_even_table(
         courses(list_price_usd=[1500.0, None, 0.0]), price_per_unit=12.0, cost_per_unit=6.0, units_per_treatment=20
     )
     assert table["treatments_to_break_even"].to_list() == [13, None, 0]
 
 
 def test_break_even_table_is_null_when_the_margin_is_not_positive():
-    table = training.break_even_table(
+    table = economics.break_even_table(
         courses(list_price_usd=[1500.0]), price_per_unit=5.0, cost_per_unit=6.0, units_per_treatment=20
     )
     assert table["treatments_to_break_even"].to_list() == [None]
@@ -428,12 +430,12 @@ def priced_quotes() -> pl.DataFrame:
 
 
 def test_median_price_per_unit_uses_the_state_and_the_product():
-    price = training.median_price_per_unit(priced_quotes(), state="TX")
+    price = economics.median_price_per_unit(priced_quotes(), state="TX")
     assert (price["median_usd"], price["n"], price["scope"], price["fallback"]) == (12.0, 5, "TX", False)
 
 
 def test_median_price_per_unit_falls_back_to_national_when_the_state_has_too_few():
-    price = training.median_price_per_unit(priced_quotes(), state="WY", min_observations=5)
+    price = economics.median_price_per_unit(priced_quotes(), state="WY", min_observations=5)
     assert (price["median_usd"], price["n"], price["scope"], price["fallback"], price["state_n"]) == (
         12.5,
         6,
@@ -459,7 +461,7 @@ def test_product_cost_is_the_median_midpoint_of_current_cited_prices():
             "source": ["a", "b", "c", "d", "e"],
         }
     )
-    cost = training.product_cost_per_unit(costs)
+    cost = economics.product_cost_per_unit(costs)
     assert (cost["typical_usd"], cost["low_usd"], cost["high_usd"], cost["sources"]) == (6.0, 4.0, 7.0, ["a", "b", "d"])
 
 
@@ -474,7 +476,7 @@ def test_units_per_treatment_uses_the_default_row():
             "source": ["x", "y"],
         }
     )
-    assert training.units_per_treatment(units)["units"] == 20.0
+    assert economics.units_per_treatment(units)["units"] == 20.0
 
 
 def test_units_per_treatment_of_an_unknown_area_raises():
@@ -489,7 +491,7 @@ def test_units_per_treatment_of_an_unknown_area_raises():
         }
     )
     with pytest.raises(ValueError, match="unknown area 'elbow'"):
-        training.units_per_treatment(units, area="elbow")
+        economics.units_per_treatment(units, area="elbow")
 
 
 # --- figures and narration ---------------------------------------------------------------------------
@@ -511,11 +513,11 @@ def test_break_even_chart_escapes_course_names():
 
 
 def test_markdown_text_escapes_dollars_markup_and_html():
-    assert figures.md_text("$5 *bold* <b>") == "\\$5 \\*bold\\* &lt;b&gt;"
+    assert md("$5 *bold* <b>") == "\\$5 \\*bold\\* &lt;b&gt;"
 
 
 def test_plural_of_a_profession_label_keeps_its_bracket():
-    assert (figures.plural("Physician (MD/DO)"), figures.plural("Registered nurse", lower=True)) == (
+    assert (prose.plural("Physician (MD/DO)"), prose.plural("Registered nurse", lower=True)) == (
         "Physicians (MD/DO)",
         "registered nurses",
     )

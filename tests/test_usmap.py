@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from analysis import geo, reference
+from analysis import geo, reference, states
 from analysis.figures.common import HIGHLIGHT_COLOR, MISSING_COLOR
 from analysis.figures.usmap import us_state_map
 
@@ -64,7 +64,7 @@ def test_state_shapes_from_a_topology_carry_source_and_as_of():
 
 def test_shipped_outlines_cover_every_state_with_closed_rings():
     shapes = reference.us_state_shapes()
-    assert sorted(shapes["state"].unique().to_list()) == sorted(reference.state_codes())
+    assert sorted(shapes["state"].unique().to_list()) == sorted(list(states.state_codes()))
     assert shapes.select(pl.col("source").is_null().any() | pl.col("as_of").is_null().any()).item() is False
     assert all(math.isfinite(v) for v in shapes["x"].to_list() + shapes["y"].to_list())
     ends = shapes.group_by("state", "ring").agg(
@@ -99,6 +99,7 @@ def test_map_fills_each_state_by_value_grey_without_one_and_outlines_the_highlig
     )
     fig = us_state_map(
         frame,
+        reference.us_state_shapes(),
         value="median",
         label="Median",
         title="t",
@@ -122,7 +123,7 @@ def test_map_fills_each_state_by_value_grey_without_one_and_outlines_the_highlig
 
 def test_map_hover_text_from_data_is_escaped():
     frame = pl.DataFrame({"state": ["TX"], "median": [10.0], "note": ["<script>alert(1)</script>"]})
-    fig = us_state_map(frame, value="median", label="<b>Median</b>", title="t", hover={"note": "note"})
+    fig = us_state_map(frame, reference.us_state_shapes(), value="median", label="<b>Median</b>", title="t", hover={"note": "note"})
     text = next(t.text for t in fig.data if t.name == "TX")
     assert "<script>" not in text and "&lt;script&gt;" in text and "&lt;b&gt;Median" in text
 
@@ -130,6 +131,7 @@ def test_map_hover_text_from_data_is_escaped():
 def test_map_of_no_data_is_all_grey():
     fig = us_state_map(
         pl.DataFrame({"state": [], "median": []}, schema={"state": pl.String, "median": pl.Float64}),
+        reference.us_state_shapes(),
         value="median",
         label="m",
         title="t",

@@ -72,10 +72,14 @@ def median_with_ci(
     return house_layout(fig, title=title, height=max(300, 60 + 28 * rows.height))
 
 
-def state_median_map(index: pl.DataFrame, *, highlight: str | None = None, title: str) -> go.Figure:
-    """Median per-unit price per state on the US map, with n and the price index in the hover."""
+def state_median_map(
+    index: pl.DataFrame, shapes: pl.DataFrame, *, highlight: str | None = None, title: str
+) -> go.Figure:
+    """Median per-unit price per state on the US map (``shapes``: the state outlines), with n and the price
+    index in the hover."""
     return us_state_map(
         index,
+        shapes,
         value="median",
         label="Median $ per Botox-equivalent unit",
         title=title,

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from analysis.banner import synthetic_banner_html
 from analysis.figures.common import HIGHLIGHT_COLOR, Table, house_layout, safe_text, us_tile_map
 from analysis.providers import RULE_CLASSES
 from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES
@@ -252,31 +251,6 @@ def state_breakdown(shares: pl.DataFrame, *, title: str) -> go.Figure:
     fig = house_layout(fig, title=title, height=max(320, 120 + 34 * len(rows)))
     fig.update_layout(margin={"l": 230, "b": 110})
     return fig
-
-
-def synthetic_banner(synthetic_rows: pl.DataFrame, *, total_rows: int) -> str:
-    """The synthetic-data banner (HTML, escaped) naming which count rows are generated; ``""`` if none.
-
-    Parameters
-    ----------
-    synthetic_rows
-        The output of :func:`analysis.providers.synthetic_count_rows`.
-    total_rows
-        All accepted count rows.
-    """
-    if synthetic_rows.is_empty():
-        return ""
-    n = int(synthetic_rows["rows"].sum())
-    which = ", ".join(
-        f"{PROVIDER_TYPE_LABELS.get(t, t)} in {s} state{'s' if s != 1 else ''}"
-        for t, s in synthetic_rows.select("provider_type", "states").iter_rows()
-    )
-    text = (
-        f"Synthetic sample data: {n:,} of {total_rows:,} provider-count rows are generated, not observed — {which}. "
-        "Pools, shares and supervision ratios that include these types are illustrations, not facts; "
-        "the other rows are published counts (sources below). Pass provider_counts_path to use your own counts."
-    )
-    return synthetic_banner_html(html.escape(text))
 
 
 def sources_html(sources: pl.DataFrame, *, column: str = "source", note: str = "") -> str:

@@ -15,7 +15,6 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.colors import sample_colorscale
 
-from analysis import reference
 from analysis.figures.common import HIGHLIGHT_COLOR, MISSING_COLOR, house_layout, state_hover
 
 
@@ -53,6 +52,7 @@ def state_colors(
 
 def us_state_map(
     frame: pl.DataFrame,
+    shapes: pl.DataFrame,
     *,
     value: str,
     label: str,
@@ -64,9 +64,11 @@ def us_state_map(
     value_prefix: str = "",
     colorscale: str = "Blues",
 ) -> go.Figure:
-    """States filled by ``value`` (grey without one); same arguments as :func:`~analysis.figures.common.us_tile_map`."""
+    """States filled by ``value`` (grey without one), drawn from ``shapes``
+    (:func:`analysis.reference.us_state_shapes`); otherwise the arguments of
+    :func:`~analysis.figures.common.us_tile_map`."""
     by_state = {row[state]: row for row in frame.iter_rows(named=True)}
-    paths = outline_paths(reference.us_state_shapes())
+    paths = outline_paths(shapes)
     values = {code: by_state.get(code, {}).get(value) for code in paths}
     scale = visible_scale(colorscale)
     colors, low, high = state_colors(values, scale)

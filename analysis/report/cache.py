@@ -28,7 +28,7 @@ from analysis import config
 
 from .parameters import ReportPaths, ReportRequest
 
-KEY_VERSION = 1  # bump when the key's recipe changes
+KEY_VERSION = 2  # bump when the key's recipe changes
 _LIBRARIES = ("polars", "plotly", "numpy", "nbconvert", "papermill", "ipykernel", "jinja2")
 _CHUNK = 1 << 20
 
@@ -108,8 +108,8 @@ class Fingerprinter:
         return self._environment
 
     def inputs(self, request: ReportRequest) -> list[InputFile]:
-        """The data files a report reads (missing ones included, with no hash), then the reference files
-        that exist."""
+        """The data files a report reads, as its parameters declare them (missing ones included, with no
+        hash): a change to any of them, and to no other file, makes the report stale."""
         seen: set[str] = set()
         result: list[InputFile] = []
         for role, path in request.data_files:
@@ -117,12 +117,6 @@ class Fingerprinter:
             if shown not in seen:
                 seen.add(shown)
                 result.append(InputFile(role, shown, self.file(path)))
-        for role, path in config.REFERENCE_FILES.items():
-            digest = self.file(path)
-            shown = display_path(path)
-            if digest is not None and shown not in seen:
-                seen.add(shown)
-                result.append(InputFile(f"reference:{role}", shown, digest))
         return result
 
     def cache_key(self, request: ReportRequest, inputs: list[InputFile]) -> str:

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis import config, schemas, states
+from analysis import checks, config, schemas, states
+from analysis.checks import ParameterError
 
 __all__ = [
     "NOTEBOOKS",
@@ -42,14 +42,9 @@ __all__ = [
 ]
 
 
-class ParameterError(ValueError):
-    """A user-caused problem with the requested reports; the message says what is valid."""
-
-
 NATIONAL = states.NATIONAL
 _CODE = re.compile(r"^[A-Z]{2}$")
 _NOTEBOOK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_NONE_WORDS = {"", "none", "null", "default"}
 
 
 def state_codes(path: Path | None = None) -> tuple[str, ...]:
@@ -63,18 +58,14 @@ def state_codes(path: Path | None = None) -> tuple[str, ...]:
         raise ParameterError(f"cannot read the list of states: {exc}") from None
 
 
-def _format_choices(choices: Sequence[str], limit: int = 60) -> str:
-    shown = ", ".join(choices[:limit])
-    return shown + (f", … ({len(choices)} in all)" if len(choices) > limit else "")
-
-
 @dataclass(frozen=True)
 class Parameter:
     """One notebook parameter.
 
     ``kind`` is ``"choice"`` (one of ``choices``, matched case-insensitively and returned in its
     canonical spelling), ``"float"`` (a finite number ≥ ``minimum``) or ``"path"`` (``None`` for the
-    shipped file ``default_file``, else an existing file, returned as an absolute path string).
+    shipped file ``default_file``, else an existing file, returned as an absolute path string). The
+    checks themselves are :mod:`analysis.checks`, which the notebooks call too.
     """
 
     name: str
@@ -83,56 +74,38 @@ class Parameter:
     description: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    unit: str = ""  # after the bound in messages, e.g. " (US dollars)"
     default_file: Path | None = None
 
     def coerce(self, value: Any) -> Any:
         """The validated, typed value; raises :class:`ParameterError` with the valid choices."""
         if self.kind == "choice":
-            return self._coerce_choice(value)
+            return checks.check_choice(self.name, value, self.choices)
         if self.kind == "float":
-            return self._coerce_float(value)
+            return checks.check_number(self.name, value, minimum=self.minimum, unit=self.unit)
         if self.kind == "path":
-            return self._coerce_path(value)
+            if value is None or (isinstance(value, str) and value.strip().casefold() in checks.NONE_WORDS):
+                return None
+            return str(checks.check_data_path(self.name, value))
         raise AssertionError(f"unknown parameter kind {self.kind!r}")
-
-    def _coerce_choice(self, value: Any) -> str:
-        if isinstance(value, str):
-            folded = {c.casefold(): c for c in self.choices}
-            match = folded.get(value.strip().casefold())
-            if match is not None:
-                return match
-        raise ParameterError(f"unknown {self.name} {value!r}; expected one of {_format_choices(self.choices)}")
-
-    def _coerce_float(self, value: Any) -> float:
-        number: float | None = None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value.strip())
-            except ValueError:
-                number = None
-        bound = "" if self.minimum is None else f" ≥ {self.minimum:g}"
-        if number is None or not math.isfinite(number) or (self.minimum is not None and number < self.minimum):
-            raise ParameterError(f"{self.name} must be a number{bound}, got {value!r}")
-        return number
-
-    def _coerce_path(self, value: Any) -> str | None:
-        if value is None or (isinstance(value, str) and value.strip().casefold() in _NONE_WORDS):
-            return None
-        if not isinstance(value, (str, Path)):
-            raise ParameterError(f"{self.name} must be a file path or None, got {value!r}")
-        default = self.default_file if self.default_file is not None else config.DATA_DIR
-        resolved = config.resolve_data_path(str(value).strip(), default).resolve()
-        if not resolved.is_file():
-            raise ParameterError(f"{self.name}: no such file {str(value)!r} (looked at {resolved})")
-        return str(resolved)
 
     def data_file(self, value: Any) -> Path | None:
         """The data file a ``path`` parameter's (validated) value stands for, shipped default included."""
         if self.kind != "path":
             return None
         return Path(value) if value is not None else self.default_file
+
+
+def data_parameter(name: str, what: str) -> Parameter:
+    """The ``<name>_path`` parameter of a shipped data file (:data:`analysis.config.DATA_FILES`)."""
+    default_file = config.DATA_FILES[name]
+    return Parameter(
+        f"{name}_path",
+        "path",
+        None,
+        f"{what}; None for the shipped {default_file.relative_to(config.DATA_DIR).as_posix()}.",
+        default_file=default_file,
+    )
 
 
 STATE = Parameter(
@@ -142,33 +115,14 @@ STATE = Parameter(
     "Two-letter USPS code of a state or DC, or 'US' for the national report.",
     choices=state_codes(),
 )
-PRODUCT = Parameter(
-    "product",
-    "choice",
-    "all",
-    "Toxin brand to price, or 'all'.",
-    choices=("all", *schemas.PRODUCTS),
-)
+PRODUCT = Parameter("product", "choice", "all", "Toxin brand to price, or 'all'.", choices=("all", *schemas.PRODUCTS))
 PRICE_CAP = Parameter(
     "price_cap",
     "float",
     500.0,
-    "Per-unit prices above this (USD) are treated as outliers.",
+    "Treatments priced above this (USD) are flagged, never dropped.",
     minimum=0.0,
-)
-PRICES_PATH = Parameter(
-    "prices_path",
-    "path",
-    None,
-    "Price observations file; None for the shipped synthetic sample.",
-    default_file=config.DEFAULT_PRICES,
-)
-PROVIDER_COUNTS_PATH = Parameter(
-    "provider_counts_path",
-    "path",
-    None,
-    "Provider counts file; None for the shipped synthetic sample.",
-    default_file=config.DEFAULT_PROVIDER_COUNTS,
+    unit=" (US dollars)",
 )
 PROFESSION = Parameter(
     "profession",
@@ -177,16 +131,29 @@ PROFESSION = Parameter(
     "Provider type whose training options are shown.",
     choices=schemas.PROVIDER_TYPES,
 )
+PRICES_PATH = data_parameter("prices", "Price observations file")
+PROVIDER_COUNTS_PATH = data_parameter("provider_counts", "Provider counts file")
+STATE_RULES_PATH = data_parameter("state_rules", "Who may inject, by state and provider type")
+COURSES_PATH = data_parameter("courses", "Training course catalogue")
+UNIT_CONVERSIONS_PATH = data_parameter("unit_conversions", "Botox-equivalent units per unit of each product")
+UNITS_PER_AREA_PATH = data_parameter("units_per_area", "Units per treatment area")
+PUBLISHED_STATISTICS_PATH = data_parameter("published_statistics", "Published market statistics")
+PRODUCT_COSTS_PATH = data_parameter("product_costs", "What a practice pays per unit")
+US_STATE_SHAPES_PATH = data_parameter("us_state_shapes", "State outlines for the US map")
 
 
 @dataclass(frozen=True)
 class NotebookSpec:
-    """A report notebook: its file, its parameters, and data files it reads besides its ``*_path`` ones."""
+    """A report notebook: its file and its parameters.
+
+    Every data file a notebook reads is one of its ``*_path`` parameters, so the batch derives each
+    report's inputs (cache key, footer, manifest) from its parameters; the one exception is the list of
+    states (:data:`analysis.config.VOCABULARY_FILES`), which every report reads to check ``state``.
+    """
 
     name: str
     path: Path
     parameters: tuple[Parameter, ...]
-    data_files: tuple[Path, ...] = ()
     title: str = ""
 
     def __post_init__(self) -> None:
@@ -207,26 +174,42 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         NotebookSpec(
             "overview",
             config.NOTEBOOKS_DIR / "overview.ipynb",
-            (STATE,),
-            data_files=(config.DEFAULT_PRICES, config.DEFAULT_PROVIDER_COUNTS),
+            (
+                STATE,
+                PRICES_PATH,
+                PROVIDER_COUNTS_PATH,
+                STATE_RULES_PATH,
+                COURSES_PATH,
+                UNIT_CONVERSIONS_PATH,
+                PUBLISHED_STATISTICS_PATH,
+            ),
             title="Market overview",
         ),
         NotebookSpec(
             "pricing",
             config.NOTEBOOKS_DIR / "pricing.ipynb",
-            (STATE, PRODUCT, PRICE_CAP, PRICES_PATH),
+            (STATE, PRODUCT, PRICE_CAP, PRICES_PATH, UNIT_CONVERSIONS_PATH, UNITS_PER_AREA_PATH, US_STATE_SHAPES_PATH),
             title="Pricing",
         ),
         NotebookSpec(
             "providers",
             config.NOTEBOOKS_DIR / "providers.ipynb",
-            (STATE, PROVIDER_COUNTS_PATH),
+            (STATE, PROVIDER_COUNTS_PATH, STATE_RULES_PATH),
             title="Providers",
         ),
         NotebookSpec(
             "training",
             config.NOTEBOOKS_DIR / "training.ipynb",
-            (STATE, PROFESSION),
+            (
+                STATE,
+                PROFESSION,
+                COURSES_PATH,
+                STATE_RULES_PATH,
+                PRICES_PATH,
+                UNIT_CONVERSIONS_PATH,
+                PRODUCT_COSTS_PATH,
+                UNITS_PER_AREA_PATH,
+            ),
             title="Training",
         ),
     )
@@ -377,7 +360,7 @@ def build_requests(
         for state in state_list:
             values = {"state": spec.parameter("state").coerce(state), **base}
             files = [(p.name, p.data_file(values[p.name])) for p in spec.parameters if p.kind == "path"]
-            files += [("data", path) for path in spec.data_files]
+            files += [("vocabulary", path) for path in config.VOCABULARY_FILES]
             requests.append(
                 ReportRequest(
                     notebook=spec.name,

@@ -1,0 +1,62 @@
+"""Sentences of the overview report, built from :mod:`analysis.overview`'s frames; Markdown, data escaped."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.narrate.text import md
+from analysis.overview import latest_estimate
+
+
+def _money_bn(value: float) -> str:
+    return f"\\${value / 1e9:,.1f} billion"  # escaped: Markdown reads $…$ as maths
+
+
+def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) -> str:
+    """Sentences comparing the state's numbers with the national ones."""
+    rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
+    price = rows["Median price per Botox-equivalent unit (USD)"]
+    pool = rows["Eligible injectors per 100,000 residents"]
+    parts = []
+    if price["state_value"] is None:
+        parts.append(f"There are no per-unit prices for {md(state_label)} in the data.")
+    elif state == "US":
+        parts.append(f"The national median is **\\${price['us_value']:,.2f} per Botox-equivalent unit**.")
+    else:
+        ratio = price["state_value"] / price["us_value"] - 1
+        parts.append(
+            f"The median price in {md(state_label)} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}."
+        )
+    if pool["state_value"] is not None:
+        parts.append(
+            f"About **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**"
+            + ("" if state == "US" else f" (US {pool['us_value']:,.0f})")
+            + (f" — {pool['note']}." if pool["note"] else ".")
+        )
+    return " ".join(parts)
+
+
+def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
+    if series.is_empty():
+        return "No published procedure counts are available."
+    last = series.row(-1, named=True)
+    text = f"ASPS counted **{last['procedures']:,} neuromodulator procedures in {last['year']}** (source reliability: {last['reliability']})."
+    est = latest_estimate(estimates)
+    if est:
+        text += (
+            f" At an average fee of \\${est['fee_usd']:,.0f} ({est['basis']}), that implies roughly **{_money_bn(est['estimate_usd'])}** "
+            f"of physician fees in {est['year']} — an estimate, not a measured market size."
+        )
+    text += " Counts before 2020 counted each injected site; the series is not continuous across the method change."
+    return text
+
+
+def topic_links() -> str:
+    """Links to the sibling topic reports (same folder in the report set), as a Markdown list."""
+    items = [("pricing", "Treatment pricing"), ("providers", "Provider types"), ("training", "Training availability")]
+    return "\n".join(f"- [{label}]({name}.html)" for name, label in items)
+
+
+def state_column_label(state: str, state_label: str) -> str:
+    """The key-numbers table's column heading for the state (``US`` reads ``United States``)."""
+    return state_label.replace("the ", "").title() if state == "US" else state

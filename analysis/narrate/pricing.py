@@ -1,0 +1,82 @@
+"""Sentences of the pricing report, built from the frames of :mod:`analysis.pricing`; Markdown, data escaped."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.narrate.text import md, usd
+from analysis.pricing import compare_medians
+
+
+def describe_load(loaded: object, scope: pl.DataFrame, *, state_label: str, product_label: str) -> str:
+    """One paragraph: rows read / accepted / rejected, and how many are in this report's scope."""
+    text = (
+        f"**{loaded.n_read:,}** price observations read from {md(loaded.path.name)}: "
+        f"{loaded.n_accepted:,} accepted, {loaded.n_rejected:,} rejected (each with a reason in the rejects file). "
+        f"This report covers **{md(state_label)}**, {md(product_label)}: **{scope.height:,}** observations."
+    )
+    per_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null()).height
+    return text + f" {per_unit:,} of them give a price per unit (quoted per unit, or a session with its unit count)."
+
+
+def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:
+    row = stats.row(0, named=True)
+    return (
+        f"In {md(state_label)} the median price is **{usd(row['median'])} per Botox-equivalent unit** "
+        f"(95% CI {usd(row['median_ci_low'])}–{usd(row['median_ci_high'])}, n = {row['n']:,}); "
+        f"half of the quotes lie between {usd(row['q1'])} and {usd(row['q3'])}, "
+        f"and 80% between {usd(row['p10'])} and {usd(row['p90'])}. The mean is {usd(row['mean'])}."
+    )
+
+
+def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) -> str:
+    """The cheapest and dearest group, and whether their gap is within noise."""
+    known = stats.filter((pl.col("n") > 0) & (pl.col(by) != "unknown")).sort("median")
+    if known.height < 2:
+        return f"Only one {md(by.replace('_', ' '))} has prices here, so there is nothing to compare."
+    low, high = known[by][0], known[by][-1]
+    verdict = compare_medians(known, key=by, a=high, b=low)
+    gap = f"{usd(verdict['difference'])} per unit"
+    tail = (
+        "— within noise: the intervals overlap."
+        if verdict["within_noise"]
+        else "— a real difference: the intervals do not overlap."
+    )
+    return f"Highest median: **{md(labels.get(high, high))}**; lowest: **{md(labels.get(low, low))}**; the gap is {gap} {tail}"
+
+
+def narrate_index(index: pl.DataFrame, *, state: str) -> str:
+    if index.is_empty():
+        return "No state has per-unit prices in this data."
+    ranked = index.sort("median", descending=True).with_row_index("rank", offset=1)
+    text = f"{ranked.height} states have per-unit prices; the national median is {usd(ranked['national_median'][0])}."
+    if state != "US":
+        mine = ranked.filter(pl.col("state") == state)
+        if mine.is_empty():
+            return text + f" {md(state)} has no per-unit prices in this data."
+        row = mine.row(0, named=True)
+        text += f" {md(state)} ranks **{row['rank']} of {ranked.height}** (most expensive first) with an index of **{row['price_index']:.0f}** (n = {row['n']:,})."
+        if row["n"] < 30:
+            text += " With fewer than 30 observations, treat the rank as rough."
+    return text
+
+
+def narrate_cap(cap_share: pl.DataFrame, *, cap_usd: float) -> str:
+    row = cap_share.row(0, named=True) if cap_share.height else {"n_with_treatment_price": 0}
+    if not row["n_with_treatment_price"]:
+        return "No quote here gives a whole-treatment price, so none can be compared with the cap."
+    return (
+        f"Of {row['n_with_treatment_price']:,} quotes with a whole-treatment price (per area, per session, packages, "
+        f"or per unit with a unit count), **{row['n_above_cap']:,} ({row['share_above_cap']:.0%}) are above the "
+        f"\\${cap_usd:,.0f} cap**. They stay in every statistic above: the cap flags, it does not filter."
+    )
+
+
+def no_unit_prices(state_label: str) -> str:
+    """The notice shown instead of the per-unit figures when a state has none."""
+    return f"No per-unit prices for {md(state_label)} in this data; the national figures below still apply."
+
+
+def chart_title(what: str, state_label: str) -> str:
+    """A chart title naming its place (plotly titles are plain text, not Markdown)."""
+    return f"{what} — {state_label}"

@@ -1,0 +1,70 @@
+"""The one escaper for report text, and the small wording helpers every topic's prose shares.
+
+Jupyter and nbconvert render Markdown with MathJax, so ``$…$`` would become maths: ``$`` is escaped
+with the other Markdown characters. HTML characters are escaped too (``<`` → ``&lt;``), so a clinic
+named ``<script>`` stays text in JupyterLab and in the exported report.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$-])")  # < > & are left to html.escape
+
+
+def md(value: object) -> str:
+    """Data text made safe inside Markdown: Markdown/MathJax characters backslash-escaped, then HTML-escaped."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value)), quote=False)
+
+
+def usd(value: float | None, *, decimals: int = 2, missing: str = "—") -> str:
+    """``\\$1,234.50`` (the ``$`` escaped for Markdown), or ``missing`` when unknown."""
+    return missing if value is None else f"\\${value:,.{decimals}f}"
+
+
+def number(value: float | None, spec: str | None = None) -> str:
+    """A number for prose: whole numbers from 100 up, one or two decimals below; ``unknown`` when missing."""
+    if value is None:
+        return "unknown"
+    if spec is None:
+        spec = ",.0f" if abs(value) >= 100 or value == 0 else (".1f" if abs(value) >= 1 else ".2f")
+    return format(value, spec)
+
+
+def cap(text: str) -> str:
+    """The first letter upper-cased, the rest left alone (``cap("nPs")`` → ``"NPs"``)."""
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    """``Registered nurse`` → ``registered nurse``; acronyms (``LPN``) keep their case."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count_of(n: int, word: str) -> str:
+    """``1 course``, ``3 courses``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def a_or_an(word: str) -> str:
+    """``a nurse``, ``an aesthetician``, ``an LPN`` (an acronym is read letter by letter)."""
+    acronym = word[1:2].isupper()
+    vowel_sound = word[:1] in "AEFHILMNORSX" if acronym else word[:1].lower() in "aeiou"
+    return f"{'an' if vowel_sound else 'a'} {word}"
+
+
+def plural(label: str, *, lower: bool = False) -> str:
+    """``Physician (MD/DO)`` → ``Physicians (MD/DO)``; ``lower`` for use inside a sentence."""
+    match = re.match(r"^(.*?)(\s*\(.*\))?$", label)
+    text = f"{match[1]}s{match[2] or ''}"
+    return lower_first(text) if lower else text

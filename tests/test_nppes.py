@@ -1,4 +1,4 @@
-"""Tests for analysis.nppes (NPPES provider counts) and analysis.nppes_fixtures (synthetic files)."""
+"""Tests for analysis.nppes (NPPES provider counts) and tests.nppes_fixtures (synthetic files)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+import analysis
 from analysis import nppes
-from analysis import nppes_fixtures as fx
+from tests import nppes_fixtures as fx
 
 HEADER_FILE = Path(__file__).parent / "data" / "nppes_header.txt"
 PFILE = "npidata_pfile_20050523-20251012.csv"
@@ -150,6 +151,15 @@ def test_generator_header_is_the_real_header():
     assert fx.nppes_header() == real
     assert fx.header_line() == text  # same quoting as the real file
     assert set(nppes.REQUIRED_COLUMNS) <= set(real)
+
+
+def test_the_installed_package_does_not_use_the_generator():
+    """The synthetic-file generator lives in tests/ and nothing in analysis/ imports it."""
+    package = Path(analysis.__file__).parent
+    assert not list(package.rglob("nppes_fixtures.py"))
+    uses = re.compile(r"nppes_fixtures|^\s*(from|import) tests\b", re.M)
+    users = [p for p in package.rglob("*.py") if uses.search(p.read_text(encoding="utf-8"))]
+    assert users == []
 
 
 # --- the rules, one hand-written row each ----------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 
 import analysis
 from analysis import nppes
+from analysis.nppes import chunks
 from tests import nppes_fixtures as fx
 
 HEADER_FILE = Path(__file__).parent / "data" / "nppes_header.txt"
@@ -360,8 +361,8 @@ def test_minimal_quoting_with_embedded_newlines(tmp_path: Path):
 
 def test_last_record_end_ignores_quoted_newlines():
     data = b'"1","a\nb"\n"2","c"\n"3","d\n'
-    assert nppes._last_record_end(data) == len(b'"1","a\nb"\n"2","c"\n')
-    assert nppes._last_record_start(b'x"\n""1"\n"2","') == len(b'x"\n""1"')
+    assert chunks._last_record_end(data) == len(b'"1","a\nb"\n"2","c"\n')
+    assert chunks._last_record_start(b'x"\n""1"\n"2","') == len(b'x"\n""1"')
 
 
 # --- bad input ------------------------------------------------------------------------------------------

@@ -192,12 +192,43 @@ def count_providers(
         write_counts(result, "provider_counts.parquet")
     """
     path = Path(path)
-    name = path.name
     total = path.stat().st_size
     table = mapping_dict(mapping)
     if fingerprint not in ("sha256", "fast"):
         raise ValueError(f"fingerprint must be 'sha256' or 'fast', not {fingerprint!r}")
     hasher = hashlib.sha256() if fingerprint == "sha256" else None
+    keys = _count_keys(
+        path,
+        total,
+        hasher,
+        progress=progress,
+        encoding=encoding,
+        single_code_fallback=single_code_fallback,
+        chunk_bytes=chunk_bytes,
+    )
+    if hasher is not None:
+        column, value = "source_sha256", hasher.hexdigest()
+    else:
+        column, value = "source_fingerprint", fast_fingerprint(path)
+    return _assemble(keys, table, path.name, file_as_of(path), column, value)
+
+
+def _count_keys(
+    path: Path,
+    total: int,
+    hasher: hashlib._Hash | None,
+    *,
+    progress: Progress | None,
+    encoding: str,
+    single_code_fallback: bool,
+    chunk_bytes: int,
+) -> pl.DataFrame:
+    """Check the header, then count the body's rows per distinct :data:`KEY_COLUMNS`, chunk by chunk.
+
+    The header's bytes go into ``hasher`` first; the reader thread hashes each chunk after them, so
+    the digest covers every byte of the file in order. Progress is reported as in :func:`count_providers`.
+    """
+    name = path.name
     with path.open("rb") as f:
         first = f.read(_HEADER_PROBE_BYTES)
     header = _parse_header(first, name)
@@ -221,11 +252,7 @@ def count_providers(
             progress(end, total)
     if progress:
         progress(total, total)
-    if hasher is not None:
-        column, value = "source_sha256", hasher.hexdigest()
-    else:
-        column, value = "source_fingerprint", fast_fingerprint(path)
-    return _assemble(_merge_keys(parts), table, name, file_as_of(path), column, value)
+    return _merge_keys(parts)
 
 
 def _assemble(

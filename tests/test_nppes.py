@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 import analysis
-from analysis import nppes
+from analysis import nppes, states
 from analysis.nppes import chunks
 from tests import nppes_fixtures as fx
 
@@ -274,6 +274,71 @@ def test_scan_path_agrees_with_chunked_counter(tmp_path: Path):
     )
     via_scan = via_scan.collect(engine="streaming").sort("state", "provider_type")
     assert via_scan.equals(counts_only(nppes.count_providers(made.path, fx.FIXTURE_MAPPING)))
+
+
+# --- practice-state values: codes and exact full names, from the one list of states -------------------
+
+# (as written in the file, the state it counts under or None when it falls outside the 50 states + DC)
+PRACTICE_STATE_VALUES = [
+    ("CA", "CA"),
+    ("ca", "CA"),
+    (" tx ", "TX"),
+    ("DC", "DC"),
+    ("California", "CA"),
+    ("CALIFORNIA", "CA"),
+    (" new york ", "NY"),
+    ("District of Columbia", "DC"),
+    ("west virginia", "WV"),
+    # not a full name as written: left as is, so outside (the aliases of analysis.states are not used)
+    ("N.Y.", None),
+    ("Calif.", None),
+    ("Washington DC", None),
+    ("New  York", None),
+    ("NewYork", None),
+    # territories, military, the nation, blank
+    ("PR", None),
+    ("Puerto Rico", None),
+    ("GU", None),
+    ("AE", None),
+    ("US", None),
+    ("", None),
+]
+
+
+def test_practice_state_values(tmp_path: Path):
+    rows = [person(f"20000{i:05d}", text, ("207N00000X", "Y")) for i, (text, _) in enumerate(PRACTICE_STATE_VALUES)]
+    path = fx.write_rows(tmp_path / PFILE, rows)
+    got = (
+        nppes.classify(nppes.scan_nppes(path), nppes.mapping_dict(MAPPING))
+        .select("npi", "practice_state", "reason")
+        .collect()
+        .sort("npi")
+    )
+    expected = [state for _, state in PRACTICE_STATE_VALUES]
+    counted = [
+        state if reason == "counted" else None for state, reason in got.select("practice_state", "reason").rows()
+    ]
+    assert counted == expected
+    assert got.filter(pl.col("reason") != "counted")["reason"].unique().to_list() == ["outside_states"]
+    assert got["practice_state"][[text for text, _ in PRACTICE_STATE_VALUES].index("Calif.")] == "CALIF."  # as written
+    result = nppes.count_providers(path, MAPPING)
+    assert result.tally["counted"] == sum(s is not None for s in expected)
+    assert result.tally["outside_states"] == sum(s is None for s in expected)
+
+
+def test_every_listed_state_counts_by_code_and_by_name(tmp_path: Path):
+    """The reader's states are exactly analysis.states': each code and name, in any case, counts under the code."""
+    names = states.state_names()
+    assert nppes.STATE_CODES == tuple(names) and len(names) == 51
+    assert nppes.STATE_NAMES == {name.upper(): code for code, name in names.items()}
+    rows = [
+        person(f"3{i:04d}{j:05d}", written, ("207N00000X", "Y"))
+        for i, (code, name) in enumerate(names.items())
+        for j, written in enumerate((code, code.lower(), name, f" {name.upper()} "))
+    ]
+    result = nppes.count_providers(fx.write_rows(tmp_path / PFILE, rows), MAPPING)
+    assert dict(result.counts.select("state", "count").iter_rows()) == dict.fromkeys(names, 4)
+    assert result.tally["counted"] == len(rows) and result.tally["outside_states"] == 0
 
 
 # --- generator: expected (from its own choices) == counted --------------------------------------------

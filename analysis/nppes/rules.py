@@ -10,25 +10,18 @@ import os
 
 import polars as pl
 
+from analysis import states
 from analysis.nppes.columns import RENAME, SLOTS
 from analysis.nppes.header import read_header
 
 # --- states ----------------------------------------------------------------------------------------
+# From the one list (analysis.states, data/reference/states.csv). NPPES writes the practice state as a
+# USPS code almost always, sometimes as the full name: :func:`normalise` trims and upper-cases it and
+# turns an exact full name into its code. Other spellings ("N.Y.", "Calif.", "New  York") are left as
+# written, so they fall outside the 50 states + DC; the wider alias lookup of analysis.states is not used.
 
-STATE_NAMES: dict[str, str] = {
-    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA",
-    "COLORADO": "CO", "CONNECTICUT": "CT", "DELAWARE": "DE", "DISTRICT OF COLUMBIA": "DC",
-    "FLORIDA": "FL", "GEORGIA": "GA", "HAWAII": "HI", "IDAHO": "ID", "ILLINOIS": "IL",
-    "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS", "KENTUCKY": "KY", "LOUISIANA": "LA",
-    "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA", "MICHIGAN": "MI", "MINNESOTA": "MN",
-    "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT", "NEBRASKA": "NE", "NEVADA": "NV",
-    "NEW HAMPSHIRE": "NH", "NEW JERSEY": "NJ", "NEW MEXICO": "NM", "NEW YORK": "NY",
-    "NORTH CAROLINA": "NC", "NORTH DAKOTA": "ND", "OHIO": "OH", "OKLAHOMA": "OK", "OREGON": "OR",
-    "PENNSYLVANIA": "PA", "RHODE ISLAND": "RI", "SOUTH CAROLINA": "SC", "SOUTH DAKOTA": "SD",
-    "TENNESSEE": "TN", "TEXAS": "TX", "UTAH": "UT", "VERMONT": "VT", "VIRGINIA": "VA",
-    "WASHINGTON": "WA", "WEST VIRGINIA": "WV", "WISCONSIN": "WI", "WYOMING": "WY",
-}  # fmt: skip
-STATE_CODES: tuple[str, ...] = tuple(sorted(STATE_NAMES.values()))  # 50 states + DC
+STATE_NAMES: dict[str, str] = {name.upper(): code for code, name in states.state_names().items()}
+STATE_CODES: tuple[str, ...] = states.state_codes()  # 50 states + DC, sorted
 
 # --- the lazy query (pure functions of LazyFrames) ------------------------------------------------
 #

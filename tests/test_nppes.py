@@ -594,3 +594,26 @@ def test_write_counts_failure_leaves_old_file(rules_file: Path, tmp_path: Path, 
         nppes.write_counts(result, out)
     assert out.read_bytes() == b"old contents"
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+# --- the CLI ---------------------------------------------------------------------------------------------------
+
+
+def test_cli_providers_build(rules_file: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    try:
+        mapping = nppes.load_taxonomy_mapping()
+    except FileNotFoundError:
+        pytest.skip("data/reference/nucc_taxonomy_provider_types.csv not written yet")
+    out = tmp_path / "counts.parquet"
+    result = CliRunner().invoke(app, ["providers", "build", str(rules_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {pl.read_parquet(out).height} rows to {out}" in result.output
+    assert pl.read_parquet(out).equals(nppes.count_providers(rules_file, mapping).counts)
+    bad = tmp_path / "prices.csv"
+    bad.write_text("state,price\nCA,12\n", encoding="utf-8")
+    failed = CliRunner().invoke(app, ["providers", "build", str(bad), "--out", str(tmp_path / "x.parquet")])
+    assert failed.exit_code != 0 and "not an NPPES npidata file" in failed.output

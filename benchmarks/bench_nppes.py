@@ -1,7 +1,7 @@
 """Benchmark: counting providers in an NPPES-sized file vs reading it whole with polars.
 
 Generates (once, cached in ``benchmarks/_work/nppes/``, git-ignored) a synthetic NPPES file of at least
-2 GiB with :mod:`analysis.nppes_fixtures`, then runs each variant in a fresh Python process so its
+2 GiB with :mod:`tests.nppes_fixtures`, then runs each variant in a fresh Python process so its
 peak RSS is its own (the child reports its VmHWM; ``os.wait4`` gives its CPU time):
 
 * ``count_providers`` — the shipped path: byte-range chunks, 36 projected columns, SHA-256 of
@@ -52,7 +52,7 @@ def ensure_file(min_bytes: int = 2 * 1024**3, *, work_dir: Path = WORK_DIR) -> t
 
     Returns the path and a manifest (size, seed, expected tally and counts) stored next to it.
     """
-    from analysis import nppes_fixtures as fx
+    from tests import nppes_fixtures as fx
 
     path = work_dir / FILE_NAME
     manifest_path = work_dir / (FILE_NAME + ".manifest.json")
@@ -88,7 +88,7 @@ def _variant(name: str, path: Path, manifest: dict) -> dict:
     import polars as pl
 
     from analysis import nppes
-    from analysis import nppes_fixtures as fx
+    from tests import nppes_fixtures as fx
 
     extra: dict = {}
     if name in ("count_providers", "count_providers_fast"):

@@ -1,4 +1,4 @@
-"""Tests for analysis.nppes (NPPES provider counts) and analysis.nppes_fixtures (synthetic files)."""
+"""Tests for analysis.nppes (NPPES provider counts) and tests.nppes_fixtures (synthetic files)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis import nppes
-from analysis import nppes_fixtures as fx
+import analysis
+from analysis import nppes, states
+from analysis.nppes import chunks
+from tests import nppes_fixtures as fx
 
 HEADER_FILE = Path(__file__).parent / "data" / "nppes_header.txt"
 PFILE = "npidata_pfile_20050523-20251012.csv"
@@ -152,6 +154,15 @@ def test_generator_header_is_the_real_header():
     assert set(nppes.REQUIRED_COLUMNS) <= set(real)
 
 
+def test_the_installed_package_does_not_use_the_generator():
+    """The synthetic-file generator lives in tests/ and nothing in analysis/ imports it."""
+    package = Path(analysis.__file__).parent
+    assert not list(package.rglob("nppes_fixtures.py"))
+    uses = re.compile(r"nppes_fixtures|^\s*(from|import) tests\b", re.M)
+    users = [p for p in package.rglob("*.py") if uses.search(p.read_text(encoding="utf-8"))]
+    assert users == []
+
+
 # --- the rules, one hand-written row each ----------------------------------------------------------
 
 
@@ -265,6 +276,71 @@ def test_scan_path_agrees_with_chunked_counter(tmp_path: Path):
     assert via_scan.equals(counts_only(nppes.count_providers(made.path, fx.FIXTURE_MAPPING)))
 
 
+# --- practice-state values: codes and exact full names, from the one list of states -------------------
+
+# (as written in the file, the state it counts under or None when it falls outside the 50 states + DC)
+PRACTICE_STATE_VALUES = [
+    ("CA", "CA"),
+    ("ca", "CA"),
+    (" tx ", "TX"),
+    ("DC", "DC"),
+    ("California", "CA"),
+    ("CALIFORNIA", "CA"),
+    (" new york ", "NY"),
+    ("District of Columbia", "DC"),
+    ("west virginia", "WV"),
+    # not a full name as written: left as is, so outside (the aliases of analysis.states are not used)
+    ("N.Y.", None),
+    ("Calif.", None),
+    ("Washington DC", None),
+    ("New  York", None),
+    ("NewYork", None),
+    # territories, military, the nation, blank
+    ("PR", None),
+    ("Puerto Rico", None),
+    ("GU", None),
+    ("AE", None),
+    ("US", None),
+    ("", None),
+]
+
+
+def test_practice_state_values(tmp_path: Path):
+    rows = [person(f"20000{i:05d}", text, ("207N00000X", "Y")) for i, (text, _) in enumerate(PRACTICE_STATE_VALUES)]
+    path = fx.write_rows(tmp_path / PFILE, rows)
+    got = (
+        nppes.classify(nppes.scan_nppes(path), nppes.mapping_dict(MAPPING))
+        .select("npi", "practice_state", "reason")
+        .collect()
+        .sort("npi")
+    )
+    expected = [state for _, state in PRACTICE_STATE_VALUES]
+    counted = [
+        state if reason == "counted" else None for state, reason in got.select("practice_state", "reason").rows()
+    ]
+    assert counted == expected
+    assert got.filter(pl.col("reason") != "counted")["reason"].unique().to_list() == ["outside_states"]
+    assert got["practice_state"][[text for text, _ in PRACTICE_STATE_VALUES].index("Calif.")] == "CALIF."  # as written
+    result = nppes.count_providers(path, MAPPING)
+    assert result.tally["counted"] == sum(s is not None for s in expected)
+    assert result.tally["outside_states"] == sum(s is None for s in expected)
+
+
+def test_every_listed_state_counts_by_code_and_by_name(tmp_path: Path):
+    """The reader's states are exactly analysis.states': each code and name, in any case, counts under the code."""
+    names = states.state_names()
+    assert nppes.STATE_CODES == tuple(names) and len(names) == 51
+    assert nppes.STATE_NAMES == {name.upper(): code for code, name in names.items()}
+    rows = [
+        person(f"3{i:04d}{j:05d}", written, ("207N00000X", "Y"))
+        for i, (code, name) in enumerate(names.items())
+        for j, written in enumerate((code, code.lower(), name, f" {name.upper()} "))
+    ]
+    result = nppes.count_providers(fx.write_rows(tmp_path / PFILE, rows), MAPPING)
+    assert dict(result.counts.select("state", "count").iter_rows()) == dict.fromkeys(names, 4)
+    assert result.tally["counted"] == len(rows) and result.tally["outside_states"] == 0
+
+
 # --- generator: expected (from its own choices) == counted --------------------------------------------
 
 
@@ -350,8 +426,8 @@ def test_minimal_quoting_with_embedded_newlines(tmp_path: Path):
 
 def test_last_record_end_ignores_quoted_newlines():
     data = b'"1","a\nb"\n"2","c"\n"3","d\n'
-    assert nppes._last_record_end(data) == len(b'"1","a\nb"\n"2","c"\n')
-    assert nppes._last_record_start(b'x"\n""1"\n"2","') == len(b'x"\n""1"')
+    assert chunks._last_record_end(data) == len(b'"1","a\nb"\n"2","c"\n')
+    assert chunks._last_record_start(b'x"\n""1"\n"2","') == len(b'x"\n""1"')
 
 
 # --- bad input ------------------------------------------------------------------------------------------
@@ -518,3 +594,26 @@ def test_write_counts_failure_leaves_old_file(rules_file: Path, tmp_path: Path, 
         nppes.write_counts(result, out)
     assert out.read_bytes() == b"old contents"
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+# --- the CLI ---------------------------------------------------------------------------------------------------
+
+
+def test_cli_providers_build(rules_file: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    try:
+        mapping = nppes.load_taxonomy_mapping()
+    except FileNotFoundError:
+        pytest.skip("data/reference/nucc_taxonomy_provider_types.csv not written yet")
+    out = tmp_path / "counts.parquet"
+    result = CliRunner().invoke(app, ["providers", "build", str(rules_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {pl.read_parquet(out).height} rows to {out}" in result.output
+    assert pl.read_parquet(out).equals(nppes.count_providers(rules_file, mapping).counts)
+    bad = tmp_path / "prices.csv"
+    bad.write_text("state,price\nCA,12\n", encoding="utf-8")
+    failed = CliRunner().invoke(app, ["providers", "build", str(bad), "--out", str(tmp_path / "x.parquet")])
+    assert failed.exit_code != 0 and "not an NPPES npidata file" in failed.output

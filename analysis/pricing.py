@@ -8,12 +8,11 @@ conversions, units per area) come in as frames too, from :mod:`analysis.referenc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import polars as pl
 
-from analysis.groupstats import finite_values, group_stats, summary_exprs
 from analysis.normalize import parse_price  # noqa: F401  (re-exported: the price parser lives with the vocabularies)
 
 DEFAULT_PRICE_CAP_USD = 500.0  # the seed's "treatments cost up to about $500"
@@ -210,13 +209,25 @@ def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int]:
     return first_rank_reaching(alpha) - 1, first_rank_reaching(1 - alpha) - 1
 
 
-def summarize_groups(prices: Frame, *, by: Sequence[str], value: str) -> pl.LazyFrame:
-    """n, mean, median, P10 and P90 of the finite ``value`` per group: the heavy path of big files.
+DEFAULT_QUANTILES: Mapping[str, float] = {"median": 0.5, "p10": 0.10, "p90": 0.90}
 
-    Collects the input. With categorical keys and prices in whole cents (or half cents), one sort of
-    packed integers orders every group at once (:mod:`analysis.groupstats`); otherwise a ``group_by``.
+
+def finite_values(frame: pl.DataFrame | pl.LazyFrame, value: str) -> pl.LazyFrame:
+    """Rows whose ``value`` is a real number: null, NaN and infinite values describe nothing."""
+    return frame.lazy().filter(pl.col(value).is_finite())  # null is not finite: the filter drops it too
+
+
+def summary_exprs(value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES) -> list[pl.Expr]:
+    """n, mean and the named quantiles of ``value`` as aggregations (run them on finite values).
+
+    Quantiles interpolate linearly, as numpy's and pandas' defaults; the median is the 0.5 quantile.
     """
-    return group_stats(prices, by=by, value=value).lazy()
+    v = pl.col(value)
+    return [
+        pl.len().alias("n"),
+        v.mean().alias("mean"),
+        *[v.quantile(q, interpolation="linear").alias(name) for name, q in quantiles.items()],
+    ]
 
 
 def price_stats(

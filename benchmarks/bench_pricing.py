@@ -32,14 +32,14 @@ KEYS = ["state", "provider_type", "product", "pricing_model"]
 POLARS = r"""
 import json, sys, time
 import polars as pl
-from analysis.pricing import summarize_groups
+from benchmarks.groupstats import group_stats
 path, conv = sys.argv[1], sys.argv[2]
 
 def compute():
     per_unit = pl.scan_parquet(path).filter(pl.col("pricing_model") == "per_unit")
     # price per Botox-equivalent unit = price / factor, and the factor is constant within a group (product
     # is a key), so the statistics of the price are divided once per group instead of once per row
-    stats = summarize_groups(per_unit, by=KEYS, value="price_usd")
+    stats = group_stats(per_unit, by=KEYS, value="price_usd").lazy()
     return (
         stats.join(pl.scan_parquet(conv), on="product", how="inner")
         .with_columns(pl.col(c) / pl.col("factor") for c in ("mean", "median", "p10", "p90"))
@@ -140,7 +140,10 @@ class _Worker:
         script = f"KEYS = {KEYS!r}\n{WORKER_CODE}\n" + code
         self.stderr = tempfile.TemporaryFile(mode="w+")
         args = [sys.executable, "-c", script, str(path), str(conv), str(out)]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        project = Path(__file__).resolve().parent.parent  # the polars side imports benchmarks.groupstats
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=project
+        )
 
     def ask(self, command: str | None) -> dict:
         """Send ``command`` (None: only wait for the next answer) and return the answer."""

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from analysis import groupstats
+from benchmarks import groupstats
 
 KEYS = ["state", "product"]
 

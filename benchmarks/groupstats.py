@@ -1,4 +1,9 @@
-"""Count, mean and quantiles of a money column for many groups at once: the heavy path of big price files.
+"""Count, mean and quantiles of a money column for many groups at once: the pricing benchmark's polars side.
+
+Kept in ``benchmarks/``, not in the package: the reports group a few thousand quotes at most, where
+:func:`analysis.pricing.price_stats` (one ``group_by``) is instant; this is what the same statistics
+take on a 10-million-row file (``make bench``).
+
 
 A quantile needs each group's values in order. A hash ``group_by`` with ``quantile`` aggregations orders
 every group separately, once per quantile; here one sort does it for all groups and all quantiles:
@@ -22,27 +27,10 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
+from analysis.pricing import DEFAULT_QUANTILES, finite_values, summary_exprs
+
 TICKS_PER_USD = 10_000  # a hundredth of a cent: whole cents and half-cent range midpoints are exact
 _TICK_TOLERANCE = 1e-6  # |price * TICKS_PER_USD - ticks| above this: the price is not a whole tick
-DEFAULT_QUANTILES: Mapping[str, float] = {"median": 0.5, "p10": 0.10, "p90": 0.90}
-
-
-def finite_values(frame: pl.DataFrame | pl.LazyFrame, value: str) -> pl.LazyFrame:
-    """Rows whose ``value`` is a real number: null, NaN and infinite values describe nothing."""
-    return frame.lazy().filter(pl.col(value).is_finite())  # null is not finite: the filter drops it too
-
-
-def summary_exprs(value: str, quantiles: Mapping[str, float] = DEFAULT_QUANTILES) -> list[pl.Expr]:
-    """n, mean and the named quantiles of ``value`` as aggregations (run them on finite values).
-
-    Quantiles interpolate linearly, as numpy's and pandas' defaults; the median is the 0.5 quantile.
-    """
-    v = pl.col(value)
-    return [
-        pl.len().alias("n"),
-        v.mean().alias("mean"),
-        *[v.quantile(q, interpolation="linear").alias(name) for name, q in quantiles.items()],
-    ]
 
 
 def group_stats_by_hash(

@@ -16,9 +16,29 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: flags read "--force" (no "<bool>"), option values "--states TEXT", lines wrap whole.
+    rich_markup_mode=None,
 )
-providers_app = typer.Typer(help="Provider pools from the CMS NPPES NPI file.", no_args_is_help=True)
+providers_app = typer.Typer(help="Provider counts from the CMS NPPES NPI file.", no_args_is_help=True)
 app.add_typer(providers_app, name="providers")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from analysis import __version__
+
+        typer.echo(f"botox-market {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Market analysis toolkit for the US cosmetic botulinum-toxin market."""
 
 
 def fail(message: str) -> typer.Exit:
@@ -27,7 +47,7 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-@app.command()
+@app.command(short_help="Check a data file: rows read, accepted, rejected (with reasons).")
 def validate(
     path: Annotated[Path, typer.Argument(help="CSV, Parquet or xlsx file to check.")],
     table: Annotated[str, typer.Option(help="prices, state_rules, training or provider_counts.")] = "prices",
@@ -60,7 +80,7 @@ def validate(
         typer.echo(f"rejects written to {written}")
 
 
-@app.command()
+@app.command(short_help="Generate a synthetic price sample (labelled synthetic).")
 def sample(
     rows: Annotated[int, typer.Option(min=1, help="Number of synthetic price observations.")] = 5_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same rows).")] = 20261126,
@@ -78,7 +98,7 @@ def sample(
     typer.echo(f"wrote {frame.height:,} synthetic price observations to {target}")
 
 
-@providers_app.command("build")
+@providers_app.command("build", short_help="Count providers by state and type from an NPPES file.")
 def providers_build(
     path: Annotated[Path, typer.Argument(help="NPPES dissemination file npidata_pfile_*.csv.")],
     out: Annotated[Path, typer.Option(help="Output Parquet of counts.")] = Path("provider_counts.parquet"),

@@ -110,7 +110,7 @@ def _fail(message: str) -> typer.Exit:
 
 def register(app: typer.Typer) -> None:
     """Add the ``reports`` command to the main ``botox-market`` app."""
-    app.command("reports")(reports)
+    app.command("reports", short_help="Run the notebooks per state into offline HTML reports.")(reports)
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=__doc__)

@@ -22,6 +22,7 @@ reports: $(STAMP)
 	$(VENV)/bin/botox-market reports
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 lab: $(STAMP)

@@ -6,22 +6,7 @@ unknown), under which supervision, and whether it may buy the product. Provider 
 ``provider_counts`` table: published counts, an NPPES count from :mod:`analysis.nppes`, or the shipped
 sample) say how many people of each type there are. This module combines the two.
 
-Every (state, provider type) cell falls in exactly one **rule class** (:data:`RULE_CLASSES`):
-
-``independent``
-    may inject (``yes`` or ``conditional``) with supervision ``independent``: no supervising physician
-    (physicians; NPs with full practice authority; dentists within their dental scope).
-``supervised``
-    may inject (``yes`` or ``conditional``) under a stated physician supervision or delegation level:
-    ``physician_on_site``, ``physician_available`` or ``delegation_after_exam``.
-``conditional``
-    may inject, but the source states no supervision level (supervision ``unknown``): the conditions
-    are only in ``notes`` (an agreement, a permit, a protocol).
-``unknown_rule``
-    ``may_inject`` is ``unknown``: no usable source. These people are **never** counted as eligible;
-    they are reported separately so the reader sees how many people the unknowns cover.
-``not_allowed``
-    ``may_inject`` is ``no``.
+Each (state, provider type) cell's **rule class** comes from :mod:`analysis.eligibility`.
 
 The **eligible pool** of a state is the people in the first three classes. A type with no count (the
 shipped counts have none for aestheticians and medical assistants) is *unknown*, never zero: it is
@@ -38,6 +23,16 @@ from typing import Any
 
 import polars as pl
 
+from analysis.eligibility import (
+    ELIGIBLE_CLASSES,
+    KEY,
+    RULE_CLASSES,
+    SUPERVISED_LEVELS,
+    eligibility_matrix,
+    nurse_or_aesthetician_states,
+    rule_class,
+    types_where,
+)
 from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES
 
 __all__ = [
@@ -58,119 +53,13 @@ __all__ = [
 ]
 
 NATIONAL = "US"
-ELIGIBLE_CLASSES: tuple[str, ...] = ("independent", "supervised", "conditional")
-RULE_CLASSES: tuple[str, ...] = (*ELIGIBLE_CLASSES, "unknown_rule", "not_allowed")
-SUPERVISED_LEVELS: tuple[str, ...] = ("physician_on_site", "physician_available", "delegation_after_exam")
-# The delegates whose eligibility marks a state as "nurses or aestheticians may inject"; medical
-# assistants are checked too, so that "physicians and APPs only" means nobody else may inject.
-NURSE_AESTHETICIAN_TYPES: tuple[str, ...] = ("registered_nurse", "licensed_practical_nurse", "aesthetician")
-OTHER_DELEGATE_TYPES: tuple[str, ...] = ("medical_assistant",)
 
-_KEY = ["state", "provider_type"]
-_RULE_COLUMNS = ("may_inject", "supervision", "may_purchase", "notes", "source", "as_of", "reliability")
 SOURCE_SEP = " ; "  # between the citations of one ``source`` cell
 Frame = pl.DataFrame | pl.LazyFrame
 
 
 def lazy(frame: Frame) -> pl.LazyFrame:
     return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-
-
-def rule_class() -> pl.Expr:
-    """Expression: the rule class (see the module docstring) from ``may_inject`` and ``supervision``."""
-    may = pl.col("may_inject")
-    allowed = may.is_in(["yes", "conditional"])
-    sup = pl.col("supervision")
-    return (
-        pl.when(may == "unknown")
-        .then(pl.lit("unknown_rule"))
-        .when(may == "no")
-        .then(pl.lit("not_allowed"))
-        .when(allowed & (sup == "independent"))
-        .then(pl.lit("independent"))
-        .when(allowed & sup.is_in(list(SUPERVISED_LEVELS)))
-        .then(pl.lit("supervised"))
-        .when(allowed)
-        .then(pl.lit("conditional"))
-        .otherwise(pl.lit("unknown_rule"))
-        .alias("rule_class")
-    )
-
-
-def eligibility_matrix(
-    rules: Frame,
-    *,
-    states: Sequence[str] | None = None,
-    provider_types: Sequence[str] | None = None,
-) -> pl.DataFrame:
-    """The full state × provider-type grid of the rules, with each cell's rule class.
-
-    Parameters
-    ----------
-    rules
-        ``state_rules`` rows: ``state, provider_type, may_inject, supervision`` and optionally
-        ``may_purchase, notes, source, as_of, reliability``.
-    states
-        The grid's states; default: the states present in ``rules``.
-    provider_types
-        The grid's provider types; default: the types present in ``rules`` (in the order of
-        :data:`analysis.schemas.PROVIDER_TYPES`). The shipped rules have all eight.
-
-    Returns
-    -------
-    pl.DataFrame
-        One row per (state, provider type), sorted by state then the order of ``provider_types``.
-        Columns kept from ``rules``; a cell with no rule row becomes ``may_inject``, ``supervision``
-        and ``may_purchase`` = ``"unknown"`` with the note ``"no rule row"``. Added: ``rule_class``
-        (see the module docstring) and ``eligible`` (true for yes/conditional, false for no, **null**
-        for unknown — unknown is never read as allowed).
-
-    Examples
-    --------
-    >>> rules = pl.DataFrame({"state": ["TX"], "provider_type": ["registered_nurse"],
-    ...                       "may_inject": ["conditional"], "supervision": ["delegation_after_exam"]})
-    >>> m = eligibility_matrix(rules, provider_types=["registered_nurse", "aesthetician"])
-    >>> m.select("provider_type", "rule_class", "eligible").rows()
-    [('registered_nurse', 'supervised', True), ('aesthetician', 'unknown_rule', None)]
-    """
-    lf = lazy(rules)
-    present = lf.collect_schema().names()
-    lf = lf.with_columns(pl.lit(None, pl.String).alias(c) for c in _RULE_COLUMNS if c not in present)
-    if states is None:
-        states = lf.select(pl.col("state").unique()).collect()["state"].to_list()
-    if provider_types is None:
-        present = set(lf.select(pl.col("provider_type").unique()).collect()["provider_type"].to_list())
-        provider_types = [t for t in PROVIDER_TYPES if t in present] + sorted(present - set(PROVIDER_TYPES))
-    order = {t: i for i, t in enumerate(provider_types)}
-    grid = pl.LazyFrame(
-        [(s, t) for s in sorted(set(states)) for t in provider_types],
-        schema={"state": pl.String, "provider_type": pl.String},
-        orient="row",
-    )
-    filled = {
-        "may_inject": pl.col("may_inject").fill_null("unknown"),
-        "supervision": pl.col("supervision").fill_null("unknown"),
-        "may_purchase": pl.col("may_purchase").fill_null("unknown"),
-    }
-    missing_row = pl.col("__has_rule").is_null()
-    return (
-        grid.join(lf.select(*_KEY, *_RULE_COLUMNS).with_columns(pl.lit(True).alias("__has_rule")), on=_KEY, how="left")
-        .with_columns(
-            **filled,
-            notes=pl.when(missing_row).then(pl.lit("no rule row")).otherwise(pl.col("notes")),
-        )
-        .with_columns(
-            rule_class(),
-            pl.when(pl.col("may_inject") == "unknown")
-            .then(pl.lit(None, pl.Boolean))
-            .otherwise(pl.col("may_inject").is_in(["yes", "conditional"]))
-            .alias("eligible"),
-            pl.col("provider_type").replace_strict(order, return_dtype=pl.Int64).alias("__order"),
-        )
-        .sort("state", "__order")
-        .select(*_KEY, *_RULE_COLUMNS, "rule_class", "eligible")
-        .collect()
-    )
 
 
 def pool_by_type(
@@ -201,10 +90,10 @@ def pool_by_type(
     c = lazy(counts)
     names = c.collect_schema().names()
     source = pl.col("source") if "source" in names else pl.lit(None, pl.String)
-    c = c.select(*_KEY, pl.col("count").cast(pl.Int64), source.alias("count_source"))
+    c = c.select(*KEY, pl.col("count").cast(pl.Int64), source.alias("count_source"))
     return (
-        matrix.select(*_KEY, "may_inject", "supervision", "may_purchase", "rule_class", "eligible")
-        .join(c, on=_KEY, how="left", maintain_order="left")
+        matrix.select(*KEY, "may_inject", "supervision", "may_purchase", "rule_class", "eligible")
+        .join(c, on=KEY, how="left", maintain_order="left")
         .with_columns(
             pl.col("count").is_not_null().alias("counted"),
             pl.col("count_source").str.contains("(?i)synthetic").fill_null(False).alias("synthetic"),
@@ -231,10 +120,6 @@ def people(condition: pl.Expr) -> pl.Expr:
 def _class_total(cls: str | Sequence[str]) -> pl.Expr:
     """Aggregation: the people in rule class(es) ``cls`` (see :func:`_people`)."""
     return people(pl.col("rule_class").is_in([cls] if isinstance(cls, str) else list(cls)))
-
-
-def types_where(condition: pl.Expr) -> pl.Expr:
-    return pl.col("provider_type").filter(condition)
 
 
 def eligible_pool(
@@ -460,59 +345,6 @@ def pool_shares(by_type: Frame, *, state: str) -> pl.DataFrame:
         "states_unknown",
         "share_of_pool",
     ).collect()
-
-
-def nurse_or_aesthetician_states(rules: Frame) -> pl.DataFrame:
-    """Which states let nurses or aestheticians inject, and which leave it to physicians and APPs.
-
-    Physicians and the advanced practice providers (NPs, PAs) are not looked at; dentists are not
-    either (their rules concern their own dental scope).
-
-    Parameters
-    ----------
-    rules
-        ``state_rules`` rows (see :func:`eligibility_matrix`).
-
-    Returns
-    -------
-    pl.DataFrame
-        One row per state: ``state``, ``group`` and three lists of provider types among registered
-        nurses, LPNs, aestheticians and medical assistants — ``delegates_may_inject`` (yes or
-        conditional), ``delegates_may_not`` and ``delegates_unknown``. ``group`` is
-
-        - ``nurses_or_aestheticians``: an RN, LPN or aesthetician may inject;
-        - ``medical_assistants_only``: of these four, only medical assistants may inject;
-        - ``physicians_and_apps_only``: all four are ``no``;
-        - ``unknown``: none of the four is allowed, but at least one rule is unknown.
-    """
-    delegates = [*NURSE_AESTHETICIAN_TYPES, *OTHER_DELEGATE_TYPES]
-    matrix = eligibility_matrix(rules, provider_types=delegates).lazy()
-    allowed = pl.col("eligible").fill_null(False)
-    nurse_aesth = pl.col("provider_type").is_in(list(NURSE_AESTHETICIAN_TYPES))
-    return (
-        matrix.group_by("state")
-        .agg(
-            types_where(allowed).alias("delegates_may_inject"),
-            types_where(pl.col("eligible").not_()).alias("delegates_may_not"),
-            types_where(pl.col("eligible").is_null()).alias("delegates_unknown"),
-            (allowed & nurse_aesth).any().alias("__nurse"),
-            allowed.any().alias("__any"),
-            pl.col("eligible").is_null().any().alias("__unknown"),
-        )
-        .with_columns(
-            pl.when("__nurse")
-            .then(pl.lit("nurses_or_aestheticians"))
-            .when("__any")
-            .then(pl.lit("medical_assistants_only"))
-            .when("__unknown")
-            .then(pl.lit("unknown"))
-            .otherwise(pl.lit("physicians_and_apps_only"))
-            .alias("group")
-        )
-        .select("state", "group", "delegates_may_inject", "delegates_may_not", "delegates_unknown")
-        .sort("state")
-        .collect()
-    )
 
 
 def synthetic_count_rows(counts: Frame) -> pl.DataFrame:

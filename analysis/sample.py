@@ -118,7 +118,9 @@ def _choice(rng: np.random.Generator, mix: dict[str, float], n: int) -> np.ndarr
 def synthetic_prices(rows: int, *, seed: int = 20261126) -> pl.DataFrame:
     """``rows`` synthetic price observations in the prices schema, same seed → same rows.
 
-    Vectorised with numpy, so 10 million rows take seconds, not minutes.
+    Vectorised with numpy, so 10 million rows take seconds, not minutes. One function because each
+    column's draw depends on the ones before it (state → price level, product → unit ratio, model → units)
+    in one seeded stream: the order of the draws is what makes the same seed give the same rows.
     """
     if rows < 1:
         raise ValueError("rows must be at least 1")

@@ -65,6 +65,9 @@ def us_tile_map(
 
     ``hover`` maps extra columns to their labels; ``highlight`` outlines one state (the report's own);
     ``value_format`` is a Python format spec and ``value_prefix`` goes before it (e.g. ``"$"``).
+
+    One function on purpose: the tiles, their labels, the hover text and the colour bar are one layout
+    read top to bottom; split, each piece would need the others' geometry passed back in.
     """
     by_state = {row[state]: row for row in frame.iter_rows(named=True)}
     codes = list(STATE_TILES)

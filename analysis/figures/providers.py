@@ -63,6 +63,8 @@ def eligibility_heatmap(
         A state code to outline (the report's own state).
 
     Hover shows the rule, the supervision, who may buy, the source strength and the note, escaped.
+    Long because it is one figure spec read top to bottom: a trace per rule value (so the legend works),
+    the cell marks, the highlighted state's outline and the axes.
     """
     states = sorted(matrix["state"].unique().to_list())
     present = set(matrix["provider_type"].unique().to_list())

@@ -66,7 +66,8 @@ def us_state_map(
 ) -> go.Figure:
     """States filled by ``value`` (grey without one), drawn from ``shapes``
     (:func:`analysis.reference.us_state_shapes`); otherwise the arguments of
-    :func:`~analysis.figures.common.us_tile_map`."""
+    :func:`~analysis.figures.common.us_tile_map`. One figure spec read top to bottom (a trace per state,
+    the highlighted one last, then the colour bar), hence its length."""
     by_state = {row[state]: row for row in frame.iter_rows(named=True)}
     paths = outline_paths(shapes)
     values = {code: by_state.get(code, {}).get(value) for code in paths}

@@ -11,12 +11,21 @@ import html
 import re
 from collections.abc import Sequence
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$-])")  # < > & are left to html.escape
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and escaping all of them is the
+# only way to be sure none starts a list ("1."), a heading ("#", "==="), a link, emphasis or maths ("$").
+# & < > are left to html.escape: "\\&amp;" would read as "&" followed by "amp;".
+_MD_SPECIAL = re.compile(r"""([!"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
 def md(value: object) -> str:
-    """Data text made safe inside Markdown: Markdown/MathJax characters backslash-escaped, then HTML-escaped."""
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value)), quote=False)
+    """Data text made safe inside Markdown: shown as written, whatever it holds.
+
+    Line breaks become spaces (a value is one phrase, not paragraphs); Markdown and MathJax characters are
+    backslash-escaped; HTML characters are escaped.
+    """
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
 def usd(value: float | None, *, decimals: int = 2, missing: str = "—") -> str:

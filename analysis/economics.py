@@ -113,7 +113,8 @@ def product_cost_per_unit(
 
 
 def units_per_treatment(units_per_area: Frame, *, area: str = "glabella") -> dict[str, Any]:
-    """Typical Botox units for one treatment of ``area``: the reference's ``default`` row (the label dose where one exists)."""
+    """Typical Botox units for one treatment of ``area``: the reference's ``default`` row (the label dose where one
+    exists)."""
     rows = _eager(units_per_area).filter((pl.col("area") == area) & pl.col("default"))
     if not rows.height:
         known = sorted(set(_eager(units_per_area)["area"].to_list()))

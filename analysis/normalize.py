@@ -168,7 +168,8 @@ _PROVIDER_REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bnurse practitioners?\b|\bdoctor of nursing practice\b|\badvanced practice (?:registered )?nurses?\b", " np "),
     (r"\blicensed (?:practical|vocational) nurses?\b", " lpn "),
     (
-        r"\b(?:oral (?:and maxillofacial )?|maxillofacial |dental )surgeons?\b|\bdoctor of dental (?:surgery|medicine)\b",
+        r"\b(?:oral (?:and maxillofacial )?|maxillofacial |dental )surgeons?\b"
+        r"|\bdoctor of dental (?:surgery|medicine)\b",
         " dds ",
     ),
     (r"\bmedical assistants?\b", " ma "),
@@ -244,7 +245,8 @@ _SEP = r"\s*(?:-|to|through|thru)\s*(?:usd\s*)?"
 # A minus sign counts only when it is glued to the number that is read ("-12", "-$12", "$-12",
 # "$ -12"), so "Botox - $12" is a label dash and "$12 (-20%)" a discount, neither a negative price.
 _DOLLAR_RANGE = (
-    rf"^[^$]*?(?P<sign_a>-?)\$\s*(?P<sign_a2>-?)\s*(?P<low_a>{_NUM}){_SUFFIX}{_SEP}\$?\s*(?P<high_a>{_NUM})"  # "$300-500"
+    rf"^[^$]*?(?P<sign_a>-?)\$\s*(?P<sign_a2>-?)\s*(?P<low_a>{_NUM}){_SUFFIX}{_SEP}"
+    rf"\$?\s*(?P<high_a>{_NUM})"  # "$300-500"
     rf"|^[^$]*?(?P<sign_b>-?)(?P<low_b>{_NUM}){_SUFFIX}{_SEP}\$\s*(?P<high_b>{_NUM})"  # "300-$500"
 )
 _DOLLAR_SINGLE = rf"(?P<sign>-?)\$\s*(?P<sign2>-?)\s*(?P<number>{_NUM})"

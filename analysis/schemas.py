@@ -133,7 +133,8 @@ STATE = Column(
 PROVIDER_TYPE = Column(
     "provider_type",
     "provider_type",
-    f"Provider type, one of {', '.join(PROVIDER_TYPES)}; common spellings (MD, PA-C, APRN, RN, esthetician…) are accepted.",
+    f"Provider type, one of {', '.join(PROVIDER_TYPES)}; "
+    "common spellings (MD, PA-C, APRN, RN, esthetician…) are accepted.",
     nullable=False,
     aliases=("provider", "provider_type", "type", "credential", "injector", "injector_type", "profession"),
 )
@@ -210,7 +211,9 @@ PRICES = TableSchema(
 
 STATE_RULES = TableSchema(
     name="state_rules",
-    description="Who may inject cosmetic neurotoxins, per state and provider type, with supervision and purchase rules.",
+    description=(
+        "Who may inject cosmetic neurotoxins, per state and provider type, with supervision and purchase rules."
+    ),
     columns=(
         STATE,
         PROVIDER_TYPE,

@@ -60,8 +60,11 @@ def parse_locations(courses: Frame) -> pl.DataFrame:
 
     Examples
     --------
-    >>> parse_locations(pl.DataFrame({"locations": ["Austin, TX;Irvine, CA", "online", None]})).rows()
-    [(0, 'Austin, TX', False, 'Austin', 'TX'), (0, 'Irvine, CA', False, 'Irvine', 'CA'), (1, 'online', True, None, None)]
+    >>> for row in parse_locations(pl.DataFrame({"locations": ["Austin, TX;Irvine, CA", "online", None]})).rows():
+    ...     print(row)
+    (0, 'Austin, TX', False, 'Austin', 'TX')
+    (0, 'Irvine, CA', False, 'Irvine', 'CA')
+    (1, 'online', True, None, None)
     """
     pattern = r"^(?<city>.*\S)\s*,\s*(?<state>[A-Z]{2})$"
     return (

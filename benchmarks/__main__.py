@@ -33,7 +33,8 @@ def main(argv: list[str]) -> int:
     for r in rows:
         ok = {True: "yes", False: "NO", None: ""}[r.get("ok")]
         print(
-            f"| {r['benchmark']} | {r['variant']} | {r['metric']} | {_fmt(r['value'])} | {r.get('target') or ''} | {ok} |"
+            f"| {r['benchmark']} | {r['variant']} | {r['metric']} | {_fmt(r['value'])} | "
+            f"{r.get('target') or ''} | {ok} |"
         )
     out = Path(__file__).resolve().parent / "_work" / "latest.json"
     out.parent.mkdir(exist_ok=True)

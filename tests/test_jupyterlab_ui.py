@@ -106,7 +106,8 @@ def test_run_all_cells_in_jupyterlab_renders_the_charts(lab_server):
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         try:
             page.wait_for_function(
-                "() => [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')].filter(p => p.querySelector('svg.main-svg')).length >= 4",
+                "() => [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')]"
+                ".filter(p => p.querySelector('svg.main-svg')).length >= 4",
                 timeout=120_000,
             )
         finally:
@@ -115,7 +116,9 @@ def test_run_all_cells_in_jupyterlab_renders_the_charts(lab_server):
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
         ).all_inner_texts()
         charts = page.evaluate(
-            "() => [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')].filter(p => p.querySelector('svg.main-svg .trace, svg.main-svg g.barlayer, svg.main-svg g.boxlayer')).length"
+            "() => [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')]"
+            ".filter(p => p.querySelector('svg.main-svg .trace, svg.main-svg g.barlayer, svg.main-svg g.boxlayer'))"
+            ".length"
         )
     assert charts >= 4
     assert not [e for e in errors if "Traceback" in e or "Error" in e]

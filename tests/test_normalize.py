@@ -97,7 +97,9 @@ def test_state_names_cover_fifty_states_and_dc():
 
 
 @settings(deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=25), st.sampled_from(list(state_names().values()))), min_size=1, max_size=20))
+@given(
+    st.lists(st.one_of(st.text(max_size=25), st.sampled_from(list(state_names().values()))), min_size=1, max_size=20)
+)
 def test_state_code_is_idempotent_on_its_outputs(texts):
     once = _apply(state_code, texts)
     assert _apply(state_code, once) == once

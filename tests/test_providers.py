@@ -13,12 +13,12 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import analysis.providers as providers
-from analysis import sources, supervision
-from analysis.narrate import providers as prose
+from analysis import eligibility, sources, supervision
 from analysis.display import banner
-from analysis.narrate.text import md
 from analysis.figures import providers as figures
 from analysis.io import load_table
+from analysis.narrate import providers as prose
+from analysis.narrate.text import md
 from analysis.report.summary import SUMMARY_ENV, publish
 from analysis.schemas import MAY_INJECT
 
@@ -316,7 +316,7 @@ def test_national_burden_uses_states_where_both_sides_are_counted() -> None:
 
 def test_describe_burden_says_it_is_not_a_legal_limit() -> None:
     row = supervision.burden_row(supervision.supervision_burden(COUNTS, RULES), state="AA")
-    text = prose.describe_burden(row, name="Alpha")
+    text = plain(prose.describe_burden(row, name="Alpha"))
     assert "3.0 supervised injectors per physician" in text
     assert "not a legal limit" in text
 
@@ -390,8 +390,9 @@ def test_headline_numbers_publish_as_json(tmp_path, monkeypatch) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(providers, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0
+    for module in (eligibility, providers):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 # --- figures -------------------------------------------------------------------------------------------------
@@ -443,8 +444,9 @@ def test_synthetic_banner_names_rows_and_is_escaped() -> None:
     rows = pl.DataFrame({"provider_type": ["<b>x</b>"], "rows": [3], "states": [3]})
     text = prose.synthetic_counts(rows, total_rows=10)
     assert 'class="bm-banner synthetic"' in banner(text).data
-    assert "Synthetic sample data: 3 of 10" in text
-    assert "&lt;b&gt;x&lt;/b&gt; in 3 states" in text
+    assert "Synthetic sample data: 3 of 10" in plain(text)
+    assert "&lt;b&gt;x&lt;\\/b&gt; in 3 states" in text  # escaped, and shown as written
+    assert "<b>x</b> in 3 states" in plain(text)
     assert prose.synthetic_counts(rows.clear(), total_rows=10) == ""
 
 

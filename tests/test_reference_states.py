@@ -90,7 +90,7 @@ def test_51_unique_states(states: pl.DataFrame) -> None:
 def test_fips_unique_two_chars(states: pl.DataFrame) -> None:
     assert states["fips"].n_unique() == 51
     assert states["fips"].str.contains(r"^\d{2}$").all()
-    by_state = dict(zip(states["state"], states["fips"]))
+    by_state = dict(zip(states["state"], states["fips"], strict=True))
     assert by_state["CA"] == "06"
     assert by_state["AL"] == "01"
     assert by_state["DC"] == "11"
@@ -100,9 +100,9 @@ def test_fips_unique_two_chars(states: pl.DataFrame) -> None:
 def test_regions_and_divisions(states: pl.DataFrame) -> None:
     assert set(states["region"]) == REGIONS
     assert set(states["division"]) == set(DIVISION_REGION)
-    for division, region in zip(states["division"], states["region"]):
+    for division, region in zip(states["division"], states["region"], strict=True):
         assert DIVISION_REGION[division] == region
-    by_state = dict(zip(states["state"], states["division"]))
+    by_state = dict(zip(states["state"], states["division"], strict=True))
     assert by_state["TX"] == "West South Central"
     assert by_state["DC"] == "South Atlantic"
     assert by_state["NY"] == "Middle Atlantic"
@@ -113,7 +113,7 @@ def test_population_sums_to_2020_census_total(states: pl.DataFrame) -> None:
     assert states["population_2020"].null_count() == 0
     assert (states["population_2020"] > 0).all()
     assert states["population_2020"].sum() == US_RESIDENT_POPULATION_2020
-    by_state = dict(zip(states["state"], states["population_2020"]))
+    by_state = dict(zip(states["state"], states["population_2020"], strict=True))
     assert by_state["CA"] == 39_538_223
     assert by_state["WY"] == 576_851
 

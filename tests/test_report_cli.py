@@ -41,7 +41,10 @@ def no_kernels(monkeypatch):
             ["--notebooks", "pricing/../../x"],
             "error: unknown notebook 'pricing/../../x'; expected one of overview, pricing, providers, training",
         ),
-        (["--states", "CA", "price_cap=cheap"], "error: price_cap must be a finite number ≥ 0 (US dollars), got 'cheap'"),
+        (
+            ["--states", "CA", "price_cap=cheap"],
+            "error: price_cap must be a finite number ≥ 0 (US dollars), got 'cheap'",
+        ),
         (["--states", "CA", "colour=red"], "error: unknown parameter 'colour'"),
         (["--states", "CA", "price_cap"], "error: expected PARAMETER=VALUE, got 'price_cap'"),
         (

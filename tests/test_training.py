@@ -8,11 +8,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analysis import checks, config, economics, reference, states, training
-from analysis.narrate import training as prose
-from analysis.narrate.text import md
+from analysis import config, economics, reference, states, training
 from analysis.figures import training as figures
 from analysis.io import load_table
+from analysis.narrate import training as prose
+from analysis.narrate.text import md
 from analysis.schemas import PROVIDER_TYPES
 
 ONE_DEGREE_KM = 2 * math.pi * training.EARTH_RADIUS_KM / 360  # 111.195 km on the IUGG mean sphere

@@ -123,7 +123,9 @@ def test_map_fills_each_state_by_value_grey_without_one_and_outlines_the_highlig
 
 def test_map_hover_text_from_data_is_escaped():
     frame = pl.DataFrame({"state": ["TX"], "median": [10.0], "note": ["<script>alert(1)</script>"]})
-    fig = us_state_map(frame, reference.us_state_shapes(), value="median", label="<b>Median</b>", title="t", hover={"note": "note"})
+    fig = us_state_map(
+        frame, reference.us_state_shapes(), value="median", label="<b>Median</b>", title="t", hover={"note": "note"}
+    )
     text = next(t.text for t in fig.data if t.name == "TX")
     assert "<script>" not in text and "&lt;script&gt;" in text and "&lt;b&gt;Median" in text
 

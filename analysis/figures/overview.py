@@ -27,7 +27,10 @@ def procedure_trend(series: pl.DataFrame, estimates: pl.DataFrame, *, title: str
             name="procedures (ASPS)",
             marker_color=BAR,
             customdata=list(zip(safe_text(series["counting"]), safe_text(series["reliability"]), strict=True)),
-            hovertemplate="%{x}: %{y:,} procedures<br>counted as %{customdata[0]}<br>source reliability: %{customdata[1]}<extra></extra>",
+            hovertemplate=(
+                "%{x}: %{y:,} procedures<br>counted as %{customdata[0]}<br>"
+                "source reliability: %{customdata[1]}<extra></extra>"
+            ),
         ),
         secondary_y=False,
     )
@@ -42,7 +45,10 @@ def procedure_trend(series: pl.DataFrame, estimates: pl.DataFrame, *, title: str
                 line={"color": ESTIMATE, "dash": "dot"},
                 marker={"size": 10, "symbol": ["circle-open" if c else "circle" for c in carried], "color": ESTIMATE},
                 customdata=list(zip(estimates["fee_usd"].to_list(), safe_text(estimates["basis"]), strict=True)),
-                hovertemplate="%{x}: about $%{y:.2f} bn<br>average fee $%{customdata[0]:,.0f} (%{customdata[1]})<extra>estimate</extra>",
+                hovertemplate=(
+                    "%{x}: about $%{y:.2f} bn<br>average fee $%{customdata[0]:,.0f} (%{customdata[1]})"
+                    "<extra>estimate</extra>"
+                ),
             ),
             secondary_y=True,
         )

@@ -109,7 +109,10 @@ def treatment_costs_chart(costs: pl.DataFrame, *, cap_usd: float, title: str) ->
                 "color": "#6b7280",
             },
             customdata=rows.select("units_typical", "cost_low_usd", "cost_high_usd").rows(),
-            hovertemplate="%{y}<br>typical %{x:$,.0f} (%{customdata[0]:.0f} units)<br>range %{customdata[1]:$,.0f}–%{customdata[2]:$,.0f}<extra></extra>",
+            hovertemplate=(
+                "%{y}<br>typical %{x:$,.0f} (%{customdata[0]:.0f} units)<br>"
+                "range %{customdata[1]:$,.0f}–%{customdata[2]:$,.0f}<extra></extra>"
+            ),
         )
     )
     fig.add_vline(x=cap_usd, line_dash="dash", line_color=CAP_COLOR, annotation_text=f"cap ${cap_usd:,.0f}")

@@ -117,7 +117,8 @@ def cost_vs_duration(
 
 
 def break_even_chart(table: pl.DataFrame, *, title: str, value: str = "treatments_to_break_even") -> go.Figure:
-    """Treatments needed to recover each priced course's fee (:func:`analysis.training.break_even_table`), fewest first."""
+    """Treatments needed to recover each priced course's fee (:func:`analysis.training.break_even_table`), fewest
+    first."""
     rows = table.filter(pl.col(value).is_not_null()).sort(value, "list_price_usd")
     fig = go.Figure()
     if rows.is_empty():

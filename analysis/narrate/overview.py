@@ -25,7 +25,8 @@ def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) 
     else:
         ratio = price["state_value"] / price["us_value"] - 1
         parts.append(
-            f"The median price in {md(state_label)} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, {abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}."
+            f"The median price in {md(state_label)} is **\\${price['state_value']:,.2f}** per Botox-equivalent unit, "
+            f"{abs(ratio):.0%} {'above' if ratio >= 0 else 'below'} the national \\${price['us_value']:,.2f}."
         )
     if pool["state_value"] is not None:
         parts.append(
@@ -40,11 +41,15 @@ def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
     if series.is_empty():
         return "No published procedure counts are available."
     last = series.row(-1, named=True)
-    text = f"ASPS counted **{last['procedures']:,} neuromodulator procedures in {last['year']}** (source reliability: {last['reliability']})."
+    text = (
+        f"ASPS counted **{last['procedures']:,} neuromodulator procedures in {last['year']}** "
+        f"(source reliability: {last['reliability']})."
+    )
     est = latest_estimate(estimates)
     if est:
         text += (
-            f" At an average fee of \\${est['fee_usd']:,.0f} ({est['basis']}), that implies roughly **{_money_bn(est['estimate_usd'])}** "
+            f" At an average fee of \\${est['fee_usd']:,.0f} ({est['basis']}), "
+            f"that implies roughly **{_money_bn(est['estimate_usd'])}** "
             f"of physician fees in {est['year']} — an estimate, not a measured market size."
         )
     text += " Counts before 2020 counted each injected site; the series is not continuous across the method change."

@@ -42,7 +42,10 @@ def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) 
         if verdict["within_noise"]
         else "— a real difference: the intervals do not overlap."
     )
-    return f"Highest median: **{md(labels.get(high, high))}**; lowest: **{md(labels.get(low, low))}**; the gap is {gap} {tail}"
+    return (
+        f"Highest median: **{md(labels.get(high, high))}**; lowest: **{md(labels.get(low, low))}**; "
+        f"the gap is {gap} {tail}"
+    )
 
 
 def narrate_index(index: pl.DataFrame, *, state: str) -> str:
@@ -55,7 +58,10 @@ def narrate_index(index: pl.DataFrame, *, state: str) -> str:
         if mine.is_empty():
             return text + f" {md(state)} has no per-unit prices in this data."
         row = mine.row(0, named=True)
-        text += f" {md(state)} ranks **{row['rank']} of {ranked.height}** (most expensive first) with an index of **{row['price_index']:.0f}** (n = {row['n']:,})."
+        text += (
+            f" {md(state)} ranks **{row['rank']} of {ranked.height}** (most expensive first) "
+            f"with an index of **{row['price_index']:.0f}** (n = {row['n']:,})."
+        )
         if row["n"] < 30:
             text += " With fewer than 30 observations, treat the rank as rough."
     return text

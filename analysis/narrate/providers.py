@@ -26,7 +26,9 @@ from analysis.schemas import PROVIDER_TYPE_LABELS, PROVIDER_TYPES, SUPERVISION_T
 
 PURCHASE_PHRASES: dict[str, str] = {
     "yes": "{who} may buy the product on their own account",
-    "conditional": "{who} may buy it only under conditions (prescriptive authority, a collaborative agreement or dental scope)",
+    "conditional": (
+        "{who} may buy it only under conditions (prescriptive authority, a collaborative agreement or dental scope)"
+    ),
     "no": "{who} may not buy it on their own account (it is ordered by a prescriber or medical director)",
     "unknown": "Whether {who} may buy it is unknown",
 }
@@ -116,7 +118,10 @@ def _state_sentences(m: pl.DataFrame, name: str) -> list[tuple[str, str, list[st
         sentences.append(
             (
                 "who_may_inject",
-                f"Allowed, but the source states no supervision level (conditions are in the notes): {names(by_class['conditional'])}.",
+                (
+                    "Allowed, but the source states no supervision level (conditions are in the notes): "
+                    f"{names(by_class['conditional'])}."
+                ),
                 src(by_class["conditional"]),
             )
         )
@@ -190,7 +195,10 @@ def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, 
     sentences.append(
         (
             "who_may_inject",
-            f"{n_unknown} of the {m.height} state × type rules are unknown (no usable source); they are shown as unknown and never counted as allowed.",
+            (
+                f"{n_unknown} of the {m.height} state × type rules are unknown (no usable source); "
+                "they are shown as unknown and never counted as allowed."
+            ),
             [],
         )
     )
@@ -207,9 +215,8 @@ def _national_sentences(m: pl.DataFrame, n_states: int) -> list[tuple[str, str, 
     sentences.append(
         (
             "who_must_supervise",
-            "Supervision required where the type may inject (number of states; 'no stated level' means the source names none) — "
-            + "; ".join(sup_parts)
-            + "."
+            "Supervision required where the type may inject "
+            "(number of states; 'no stated level' means the source names none) — " + "; ".join(sup_parts) + "."
             if sup_parts
             else "No type needs a supervising physician anywhere.",
             [],
@@ -296,7 +303,10 @@ def count_notes(result: Any) -> list[tuple[str, str]]:
         notes.append(
             (
                 "warning",
-                f"{result.n_rejected:,} rows were rejected and left out; the first, row {first.get('source_row')}: {first.get('reason')}.",
+                (
+                    f"{result.n_rejected:,} rows were rejected and left out; "
+                    f"the first, row {first.get('source_row')}: {first.get('reason')}."
+                ),
             )
         )
     accepted = result.accepted
@@ -317,7 +327,8 @@ def count_notes(result: Any) -> list[tuple[str, str]]:
 
 @_markdown
 def describe_groups(groups: pl.DataFrame, *, state: str, states: pl.DataFrame) -> str:
-    """Where nurses or aestheticians may inject vs only physicians and APPs (from :func:`nurse_or_aesthetician_states`)."""
+    """Where nurses or aestheticians may inject vs only physicians and APPs (from
+    :func:`nurse_or_aesthetician_states`)."""
     names = dict(states.select("state", "name").iter_rows())
     by_group = {g: sorted(frame["state"].to_list()) for (g,), frame in groups.group_by("group")}
     total = groups.height
@@ -329,21 +340,34 @@ def describe_groups(groups: pl.DataFrame, *, state: str, states: pl.DataFrame) -
         row = groups.filter(pl.col("state") == state).row(0, named=True)
         name = names.get(state, state)
         text = {
-            "nurses_or_aestheticians": f"In {name}, besides physicians and APPs, {_labels(row['delegates_may_inject'])} may inject (under the conditions above).",
-            "medical_assistants_only": f"In {name}, no nurse or aesthetician may inject, but {_labels(row['delegates_may_inject'])} may.",
-            "physicians_and_apps_only": f"In {name}, only physicians and advanced practice providers (NPs, PAs) may inject: {_labels(row['delegates_may_not'])} may not.",
-            "unknown": f"In {name}, no nurse, aesthetician or medical assistant is known to be allowed, but the rules for {_labels(row['delegates_unknown'])} are unknown.",
+            "nurses_or_aestheticians": (
+                f"In {name}, besides physicians and APPs, {_labels(row['delegates_may_inject'])} may inject "
+                "(under the conditions above)."
+            ),
+            "medical_assistants_only": (
+                f"In {name}, no nurse or aesthetician may inject, but {_labels(row['delegates_may_inject'])} may."
+            ),
+            "physicians_and_apps_only": (
+                f"In {name}, only physicians and advanced practice providers (NPs, PAs) may inject: "
+                f"{_labels(row['delegates_may_not'])} may not."
+            ),
+            "unknown": (
+                f"In {name}, no nurse, aesthetician or medical assistant is known to be allowed, "
+                f"but the rules for {_labels(row['delegates_unknown'])} are unknown."
+            ),
         }[row["group"]]
         if row["group"] != "unknown" and row["delegates_unknown"]:
             text += f" The rules for {_labels(row['delegates_unknown'])} are unknown."
         return text
     parts = [
-        f"In {len(by_group.get('nurses_or_aestheticians', []))} of the {total} jurisdictions a registered nurse, LPN or aesthetician may inject."
+        f"In {len(by_group.get('nurses_or_aestheticians', []))} of the {total} jurisdictions "
+        "a registered nurse, LPN or aesthetician may inject."
     ]
     only = by_group.get("physicians_and_apps_only", [])
     if only:
         parts.append(
-            f"In {len(only)} ({listed(only)}) only physicians and advanced practice providers (NPs, PAs) may; dentists are left aside, as their rules concern dental scope."
+            f"In {len(only)} ({listed(only)}) only physicians and advanced practice providers (NPs, PAs) may; "
+            "dentists are left aside, as their rules concern dental scope."
         )
     if by_group.get("medical_assistants_only"):
         codes = by_group["medical_assistants_only"]
@@ -365,16 +389,24 @@ def describe_pool(pool: pl.DataFrame, *, state: str) -> str:
         text = f"For {name} the eligible pool is unknown: none of the types that may inject has a count in this file."
     else:
         text = (
-            f"In {name}, {row['eligible_pool']:,} counted people may inject: {number(row['eligible_pool_per_100k'])} per 100,000 residents — "
-            f"{number(row['independent_per_100k'])} per 100k without a supervising physician, {number(row['supervised_per_100k'])} "
-            f"under physician supervision or delegation and {number(row['conditional_per_100k'])} where the source states no supervision level."
+            f"In {name}, {row['eligible_pool']:,} counted people may inject: "
+            f"{number(row['eligible_pool_per_100k'])} per 100,000 residents — "
+            f"{number(row['independent_per_100k'])} per 100k without a supervising physician, "
+            f"{number(row['supervised_per_100k'])} under physician supervision or delegation and "
+            f"{number(row['conditional_per_100k'])} where the source states no supervision level."
         )
     if row["uncounted_eligible_types"] and row["eligible_pool"] is not None:
         where = " in some states" if state == NATIONAL else " here"
-        text += f" {cap(_labels(row['uncounted_eligible_types']))} may also inject{where} but have no count, so the pool is a lower bound."
+        text += (
+            f" {cap(_labels(row['uncounted_eligible_types']))} may also inject{where} "
+            "but have no count, so the pool is a lower bound."
+        )
     if row["unknown_rule_types"]:
         if row["unknown_rule"]:
-            text += f" A further {row['unknown_rule']:,} counted people work under unknown rules ({_labels(row['unknown_rule_types'])}) and are not in the pool."
+            text += (
+                f" A further {row['unknown_rule']:,} counted people work under unknown rules "
+                f"({_labels(row['unknown_rule_types'])}) and are not in the pool."
+            )
         else:
             text += f" The rules for {_labels(row['unknown_rule_types'])} are unknown; they are not in the pool."
     known = pool.filter(pl.col("eligible_pool_per_100k").is_not_null()).sort("eligible_pool_per_100k", descending=True)
@@ -382,7 +414,8 @@ def describe_pool(pool: pl.DataFrame, *, state: str) -> str:
         if state == NATIONAL:
             hi, lo = known.row(0, named=True), known.row(-1, named=True)
             text += (
-                f" Across the {known.height} states with counts it ranges from {number(lo['eligible_pool_per_100k'])} per 100k ({lo['name']}) "
+                f" Across the {known.height} states with counts it ranges from "
+                f"{number(lo['eligible_pool_per_100k'])} per 100k ({lo['name']}) "
                 f"to {number(hi['eligible_pool_per_100k'])} ({hi['name']})."
             )
         elif state in known["state"].to_list():
@@ -405,12 +438,15 @@ def describe_burden(row: Mapping[str, Any], *, name: str, synthetic_supervisors:
         return f"In {name} the supervision burden is unknown: the {missing} are not counted in this file."
     levels = join_words([f"{row[lvl]:,} {lvl.replace('_', ' ')}" for lvl in SUPERVISED_LEVELS if row.get(lvl)])
     text = (
-        f"In {name} the rules put {row['supervised']:,} counted people under physician supervision or delegation ({levels}) "
-        f"against {row['supervisors']:,} physicians: {row['supervised_per_supervisor']:.1f} supervised injectors per physician."
-        + caveat
+        f"In {name} the rules put {row['supervised']:,} counted people under physician supervision or delegation "
+        f"({levels}) against {row['supervisors']:,} physicians: "
+        f"{row['supervised_per_supervisor']:.1f} supervised injectors per physician." + caveat
     )
     if row["uncounted_supervised_types"]:
-        text += f" {cap(_labels(row['uncounted_supervised_types']))} may also inject under supervision but are not counted, so the ratio is a lower bound."
+        text += (
+            f" {cap(_labels(row['uncounted_supervised_types']))} may also inject under supervision "
+            "but are not counted, so the ratio is a lower bound."
+        )
     if synthetic_supervisors:
         text += " The physician counts are synthetic in this data, so the ratio is an illustration."
     return text

@@ -18,7 +18,8 @@ def availability_markdown(courses: pl.DataFrame, availability: pl.DataFrame, *, 
     )
     tail = (
         f" {count_of(online, 'online course')} can be taken from any state; "
-        f"{count_of(no_city, 'in-person or hybrid course')} in the catalogue do not name their cities and are not on the map."
+        f"{count_of(no_city, 'in-person or hybrid course')} in the catalogue do not name their cities "
+        "and are not on the map."
     )
     if state == "US":
         held = availability.filter(pl.col("in_person_courses") > 0)
@@ -39,7 +40,8 @@ def availability_markdown(courses: pl.DataFrame, availability: pl.DataFrame, *, 
     else:
         lead = (
             f"**{name}** has no in-person course with a named city in the catalogue. The nearest state with one is "
-            f"**{md(row['nearest_in_person_state'])}**, about {row['distance_km']:,.0f} km ({row['distance_mi']:,.0f} mi) "
+            f"**{md(row['nearest_in_person_state'])}**, "
+            f"about {row['distance_km']:,.0f} km ({row['distance_mi']:,.0f} mi) "
             "away, measured between the two states' 2010 Census centres of population: a rough guide to the trip, "
             "not the distance to a venue."
         )
@@ -57,8 +59,10 @@ def cost_markdown(costs: pl.DataFrame) -> str:
     if priced.is_empty():
         return f"None of the {n} courses states a list price, so nothing here can be compared on cost."
     return (
-        f"{priced.height} of {n} courses state a list price, from {usd(priced['list_price_usd'].min(), decimals=0, missing='unknown')} "
-        f"to {usd(priced['list_price_usd'].max(), decimals=0, missing='unknown')}; {hours} also state their contact hours "
+        f"{priced.height} of {n} courses state a list price, "
+        f"from {usd(priced['list_price_usd'].min(), decimals=0, missing='unknown')} "
+        f"to {usd(priced['list_price_usd'].max(), decimals=0, missing='unknown')}; "
+        f"{hours} also state their contact hours "
         f"(so a price per hour is known for {count_of(hours, 'course')}), and {cme} state CME credits, "
         f"of which {per_credit} also have a price: the price per CME credit is "
         f"{per_credit_text}. "
@@ -81,16 +85,25 @@ def rule_markdown(rule: dict | None, *, rules: pl.DataFrame, state: str, profess
             lead = f"**{plural(who)} may not inject cosmetic neurotoxins in any state** in the rules table. " + lead
         return lead + " Pick a state to see the rule, its conditions and its sources."
     if rule is None:
-        return f"The state rules have no entry for {a_or_an(lower_first(who))} in {md(state)}: **unknown rule** — check the state board before enrolling."
+        return (
+            f"The state rules have no entry for {a_or_an(lower_first(who))} in {md(state)}: **unknown rule** — "
+            "check the state board before enrolling."
+        )
     verdict = {
         "yes": f"{plural(who)} **may inject** cosmetic neurotoxins in {state}",
         "conditional": f"{plural(who)} **may inject in {state} only under conditions**",
         "no": f"**{plural(who)} may not inject cosmetic neurotoxins in {state}**",
     }.get(rule["may_inject"], f"Whether {plural(who, lower=True)} may inject in {state} is **unknown**")
     supervision = md(SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"]))
-    text = f"{verdict} (supervision: {supervision}). Notes: {md(rule['notes'])}. Sources: {md(rule['source'])} (as of {md(rule['as_of'])}; reliability {md(rule.get('reliability'))})."
+    text = (
+        f"{verdict} (supervision: {supervision}). Notes: {md(rule['notes'])}. Sources: {md(rule['source'])} "
+        f"(as of {md(rule['as_of'])}; reliability {md(rule.get('reliability'))})."
+    )
     if rule["may_inject"] == "no":
-        text += f" The courses below may admit {a_or_an(lower_first(who))}, but completing one does not make injecting legal here."
+        text += (
+            f" The courses below may admit {a_or_an(lower_first(who))}, "
+            "but completing one does not make injecting legal here."
+        )
     return text
 
 
@@ -112,10 +125,12 @@ def break_even_markdown(
         else ""
     )
     inputs = (
-        f"- course fee: {usd(result['course_fee_usd'], decimals=0, missing='unknown')}, the median of the {n_priced} priced courses among {n_options} options\n"
+        f"- course fee: {usd(result['course_fee_usd'], decimals=0, missing='unknown')}, "
+        f"the median of the {n_priced} priced courses among {n_options} options\n"
         f"- price per unit: {usd(result['price_per_unit_usd'])}, the median Botox Cosmetic price per unit in {scope} "
         f"(n = {price['n']:,}; 95% CI {usd(price['ci_low_usd'])}–{usd(price['ci_high_usd'])}){fallback}\n"
-        f"- product cost per unit: {usd(result['cost_per_unit_usd'])}, the median of {cost['n_sources']} cited purchase prices "
+        f"- product cost per unit: {usd(result['cost_per_unit_usd'])}, "
+        f"the median of {cost['n_sources']} cited purchase prices "
         f"(range {usd(cost['low_usd'])}–{usd(cost['high_usd'])}; data/reference/product_costs.csv)\n"
         f"- units per treatment: {units['units']:g}, {md(units['label']).lower()} ({md(units['basis'])} dose)\n"
     )
@@ -125,7 +140,8 @@ def break_even_markdown(
     spread = f" ({low}–{high} across the cited cost range)" if None not in (low, high) and low != high else ""
     return (
         f"**About {result['treatments']:,} treatments**{spread} recover the median course fee: each treatment leaves "
-        f"{usd(result['margin_per_treatment_usd'], decimals=0, missing='unknown')} after product. Before the injector's time, rent, supervision fees "
+        f"{usd(result['margin_per_treatment_usd'], decimals=0, missing='unknown')} after product. "
+        "Before the injector's time, rent, supervision fees "
         "and product wasted in opened vials — so the real number is higher.\n\n" + inputs
     )
 

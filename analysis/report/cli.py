@@ -77,7 +77,8 @@ def reports(
     except BatchInterrupted as exc:
         done = exc.result
         console.print(
-            f"[yellow]interrupted[/]: {len(done.records)} report(s) finished and kept; run the same command again to resume"
+            f"[yellow]interrupted[/]: {len(done.records)} report(s) finished and kept; "
+            "run the same command again to resume"
         )
         raise typer.Exit(code=130) from None
 
@@ -96,7 +97,8 @@ def reports(
             where = f"cell {error['cell_index']}: " if error.get("cell_index") is not None else ""
             executed = f" (see {result.out / record['executed']})" if record.get("executed") else ""
             console.print(
-                f"  {record['state']}/{record['notebook']}: {where}{error.get('ename', '?')}: {error.get('evalue', '')}{executed}",
+                f"  {record['state']}/{record['notebook']}: {where}"
+                f"{error.get('ename', '?')}: {error.get('evalue', '')}{executed}",
                 markup=False,
                 highlight=False,
             )

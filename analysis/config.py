@@ -41,6 +41,15 @@ DATA_FILES = {"prices": DEFAULT_PRICES, "provider_counts": DEFAULT_PROVIDER_COUN
 VOCABULARY_FILES = (REFERENCE_FILES["states"], REFERENCE_FILES["state_aliases"])
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A data file as a reader should see it: relative to the project when inside it, else its name."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return resolved.name
+
+
 def resolve_data_path(path: str | os.PathLike[str] | None, default: Path) -> Path:
     """A notebook's data parameter: ``None`` means the shipped file; a relative path is taken from the project."""
     if path is None or str(path) == "":

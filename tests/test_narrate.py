@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from analysis.narrate.text import a_or_an, count_of, join_words, md, number, plural, usd
+from analysis.narrate.text import a_or_an, citations, count_of, join_words, link, md, number, plural, usd
 
 _COMMONMARK = MarkdownIt("commonmark")
 _MISTUNE = mistune.create_markdown(escape=False)  # nbconvert renders raw HTML, as here: md() must escape it
@@ -66,3 +66,10 @@ def test_wording_helpers():
     assert a_or_an("LPN") == "an LPN" and a_or_an("nurse") == "a nurse" and a_or_an("aesthetician") == "an aesthetician"
     assert plural("Physician (MD/DO)") == "Physicians (MD/DO)"
     assert plural("Registered nurse", lower=True) == "registered nurses"
+
+
+def test_citations_link_urls_and_keep_other_text():
+    out = _MISTUNE(citations("Board FAQ ; https://x.org/a_(b)?q=1&r=2 ; javascript:alert(1)"))
+    assert '<a href="https://x.org/a_(b)?q=1&amp;r=2">https://x.org/a_(b)?q=1&amp;r=2</a>' in out
+    assert "Board FAQ" in out and "javascript:alert(1)" in out and 'href="javascript' not in out
+    assert link("https://a.org/x", "A <b>") == r"[A &lt;b&gt;](<https://a.org/x>)"

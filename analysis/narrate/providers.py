@@ -481,7 +481,7 @@ def summary_list(summary: pl.DataFrame) -> str:
     return "\n".join(f"- {text}" for text in summary["text"])
 
 
-def sources_note(what: str, n: int, file_name: str) -> str:
+def sources_note(what: str, n: int, file_name: str) -> str:  # file_name: config.display_path of the file
     """The line above a sources table, ``Rules: 12 sources, from state_rules.csv.`` (plain text: the table is HTML
     and escapes it)."""
     return f"{what}: {n} sources, from {file_name}."

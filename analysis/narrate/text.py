@@ -77,3 +77,24 @@ def plural(label: str, *, lower: bool = False) -> str:
     match = re.match(r"^(.*?)(\s*\(.*\))?$", label)
     text = f"{match[1]}s{match[2] or ''}"
     return lower_first(text) if lower else text
+
+
+_URL = re.compile(r"^https?://[^\s<>\"'\\]+$")
+
+
+def link(url: str, text: str | None = None) -> str:
+    """A Markdown link to an http(s) ``url`` (shown as ``text``, else the URL); anything else as plain text.
+
+    The destination goes in angle brackets, so parentheses and other punctuation in a URL cannot end it
+    early; a value that is not a plain http(s) URL is never made a link (no ``javascript:``).
+    """
+    url = url.strip()
+    if not _URL.match(url):
+        return md(url)
+    return f"[{md(text or url)}](<{url}>)"
+
+
+def citations(source: str | None, *, separator: str = ";") -> str:
+    """A ``source`` cell of several citations, each URL a link: ``a ; https://b`` → ``a; [https://b](…)``."""
+    parts = [p.strip() for p in (source or "").split(separator) if p.strip()]
+    return "; ".join(link(p) for p in parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from analysis import training
-from analysis.narrate.text import a_or_an, count_of, lower_first, md, plural, usd
+from analysis.narrate.text import a_or_an, citations, count_of, lower_first, md, plural, usd
 from analysis.schemas import SUPERVISION_TEXT
 
 
@@ -96,7 +96,7 @@ def rule_markdown(rule: dict | None, *, rules: pl.DataFrame, state: str, profess
     }.get(rule["may_inject"], f"Whether {plural(who, lower=True)} may inject in {state} is **unknown**")
     supervision = md(SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"]))
     text = (
-        f"{verdict} (supervision: {supervision}). Notes: {md(rule['notes'])}. Sources: {md(rule['source'])} "
+        f"{verdict} (supervision: {supervision}). Notes: {md(rule['notes'])}. Sources: {citations(rule['source'])} "
         f"(as of {md(rule['as_of'])}; reliability {md(rule.get('reliability'))})."
     )
     if rule["may_inject"] == "no":

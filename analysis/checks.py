@@ -81,13 +81,18 @@ def data_file(name: str) -> Path:
 
 def check_data_path(parameter: str, value: object) -> Path:
     """The file a ``*_path`` parameter names: ``None`` (or ``""``, ``"none"``, ``"default"``) is the
-    shipped file; a relative path is taken from the working directory, else from the project."""
+    shipped file; ``"synthetic"`` the generated sample (prices and provider counts only); a relative path is
+    taken from the working directory, else from the project."""
     name = parameter.removesuffix("_path")
     if name not in config.DATA_FILES:
         choices = format_choices(data_parameters())
         raise ParameterError(f"unknown data parameter {parameter!r}; expected one of {choices}")
     if value is None or (isinstance(value, str) and value.strip().casefold() in NONE_WORDS):
         return config.DATA_FILES[name]
+    if isinstance(value, str) and value.strip().casefold() == config.SYNTHETIC:
+        if name not in config.SYNTHETIC_FILES:
+            raise ParameterError(f"{parameter}: there is no synthetic sample of {name}; give a file or None")
+        return config.SYNTHETIC_FILES[name]
     if not isinstance(value, (str, os.PathLike)):
         raise ParameterError(f"{parameter} must be a file path or None, got {value!r}")
     resolved = config.resolve_data_path(str(value).strip(), config.DATA_FILES[name]).resolve()

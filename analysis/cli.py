@@ -74,8 +74,7 @@ def validate(
         typer.echo(f"  ignored columns: {', '.join(result.ignored_columns)}")
     if result.n_rejected:
         written = write_rejects(result, rejects)
-        reasons = result.rejects["reason"].str.split("; ").explode().str.replace(r" '.*$", "").value_counts(sort=True)
-        for reason, count in reasons.iter_rows():
+        for reason, count in result.reason_counts().iter_rows():
             typer.echo(f"  {count:>7} rejected: {reason}")
         typer.echo(f"rejects written to {written}")
 
@@ -90,7 +89,7 @@ def sample(
     from analysis import config
     from analysis import sample as sample_mod
 
-    target = out or config.DEFAULT_PRICES
+    target = out or config.SYNTHETIC_FILES["prices"]
     if target.suffix not in (".csv", ".parquet"):
         raise fail(f"--out must end in .csv or .parquet, got {target.name!r}")
     frame = sample_mod.synthetic_prices(rows, seed=seed)

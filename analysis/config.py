@@ -19,8 +19,14 @@ KERNEL_NAME = "botox-market"
 
 # The shipped data files. Each is a notebook parameter ``<name>_path`` (``None`` = this file), except
 # the list of states, which is part of the toolkit's vocabulary (every report reads it to check ``state``).
-DEFAULT_PRICES = SAMPLE_DIR / "prices_sample.csv"
-DEFAULT_PROVIDER_COUNTS = SAMPLE_DIR / "provider_counts_sample.csv"
+DEFAULT_PRICES = REFERENCE_DIR / "clinic_price_quotes.csv"  # real quotes that named clinics publish
+DEFAULT_PROVIDER_COUNTS = REFERENCE_DIR / "provider_counts.csv"  # published counts (BLS OEWS, AAMC)
+# Generated samples, used only when asked for (``prices_path="synthetic"``) and in benchmarks and tests.
+SYNTHETIC_FILES = {
+    "prices": SAMPLE_DIR / "prices_sample.csv",
+    "provider_counts": SAMPLE_DIR / "provider_counts_sample.csv",
+}
+SYNTHETIC = "synthetic"  # the word a *_path parameter takes to mean the generated sample
 
 REFERENCE_FILES = {
     "states": REFERENCE_DIR / "states.csv",

@@ -59,6 +59,11 @@ class LoadResult:
     def n_rejected(self) -> int:
         return self.rejects.height
 
+    def reason_counts(self) -> pl.DataFrame:
+        """``reason, n``: how many rejected rows give each reason (a row can give several), most first."""
+        reasons = self.rejects[REASON_COLUMN].str.split(_REASON_SEP).explode().str.replace(r" '.*$", "")
+        return reasons.value_counts(sort=True, name="n").rename({REASON_COLUMN: "reason"})
+
     def summary(self) -> str:
         return f"{self.path.name}: {self.n_read} rows read, {self.n_accepted} accepted, {self.n_rejected} rejected"
 
@@ -474,10 +479,24 @@ def _reject_duplicate_keys(
     return marked.filter(pl.col(ROW_COLUMN) == pl.col("__first")).drop("__first"), dup_rows
 
 
+# A qualifier recorded with a quote ("per_unit" when the clinic's list is headed "per unit") names its model
+# when neither the pricing_model column nor the price text does.
+_QUALIFIER_MODELS = (("per_unit", "per_unit"), ("per_area", "per_area"), ("per_session", "per_session"))
+
+
+def _qualifier_model() -> pl.Expr:
+    words = pl.col("qualifiers").str.to_lowercase().str.split(";").list.eval(pl.element().str.strip_chars())
+    chain = pl.when(words.list.contains("package")).then(pl.lit("package"))
+    for word, model in _QUALIFIER_MODELS:
+        chain = chain.when(words.list.contains(word)).then(pl.lit(model))
+    return chain.otherwise(pl.lit(None, dtype=pl.String))
+
+
 def _finish_prices(accepted: pl.DataFrame) -> pl.DataFrame:
-    """Prices: an empty pricing model takes the hint in the price text; unknown spellings stay 'unknown'."""
+    """Prices: an empty pricing model takes the hint in the price text, else the quote's qualifiers; unknown
+    spellings stay 'unknown'."""
     return accepted.with_columns(
-        pl.coalesce("pricing_model", "_model_hint").alias("pricing_model"),
+        pl.coalesce("pricing_model", "_model_hint", _qualifier_model()).alias("pricing_model"),
         pl.col("provider_type").fill_null("unknown"),
         pl.col("product").fill_null("unknown"),
     ).drop("_model_hint")

@@ -132,15 +132,16 @@ _PRODUCT_PATTERNS: dict[str, str] = {
     "xeomin": r"xeomin|incobotulinum|\binco\b|bocouture",
     "jeuveau": r"jeuveau|juveau|jeaveau|prabotulinum|newtox|nabota",
     "daxxify": r"daxx?ify|daxibotulinum|\bdaxi\b",
+    "letybo": r"letybo|letibotulinum",
     "other": (
-        r"letybo|letibotulinum|relfydess|relabotulinum|myobloc|rimabotulinum|botulax|hutox|innotox"
+        r"relfydess|relabotulinum|myobloc|rimabotulinum|botulax|hutox|innotox"
         r"|coretox|meditoxin|neuronox|^other$"
     ),
 }
 
 
 def product(expr: pl.Expr) -> pl.Expr:
-    """Brand → ``botox_cosmetic | dysport | xeomin | jeuveau | daxxify | other``; else null.
+    """Brand → ``botox_cosmetic | dysport | xeomin | jeuveau | daxxify | letybo | other``; else null.
 
     Brand names, trade marks (``BOTOX®``) and generic molecule names (``onabotulinumtoxinA``,
     ``prabotulinumtoxinA-xvfs``, …) are recognised; 'other' is a *named* brand outside the five.

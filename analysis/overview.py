@@ -12,6 +12,8 @@ from analysis import pricing, providers, training
 
 PROCEDURES = "asps_neuromodulator_procedures"
 AVERAGE_FEE = "asps_average_fee_neuromodulator_usd"
+# statistic -> what it measures, in words
+ANCHORS = {"abbvie_botox_cosmetic_net_revenue_worldwide_usd": "AbbVie Botox Cosmetic net revenue, worldwide"}
 # ASPS changed how it counts in its 2020 report (it had counted each anatomic site injected as one
 # procedure, and restated earlier years); counts before and after are not one continuous series.
 METHOD_BREAK_YEAR = 2020
@@ -134,8 +136,25 @@ def key_numbers(
     return pl.DataFrame(rows, schema=["topic", "metric", "state_value", "us_value", "note"], orient="row")
 
 
+def revenue_anchors(statistics: pl.DataFrame) -> pl.DataFrame:
+    """Top-down anchors: manufacturers' reported toxin revenue by year (known values only), newest first."""
+    return (
+        statistics.filter(pl.col("statistic").is_in(list(ANCHORS)) & pl.col("value").is_not_null())
+        .select(
+            pl.col("statistic").replace_strict(ANCHORS).alias("anchor"),
+            pl.col("year").cast(pl.Int32),
+            pl.col("value").alias("value_usd"),
+            "notes",
+            "source",
+        )
+        .sort("year", descending=True)
+    )
+
+
 def statistics_sources(statistics: pl.DataFrame) -> pl.DataFrame:
-    used = statistics.filter(pl.col("statistic").is_in([PROCEDURES, AVERAGE_FEE]) & pl.col("value").is_not_null())
+    used = statistics.filter(
+        pl.col("statistic").is_in([PROCEDURES, AVERAGE_FEE, *ANCHORS]) & pl.col("value").is_not_null()
+    )
     return used.select("statistic", "year", "source", "reliability").sort("statistic", "year")
 
 

@@ -161,12 +161,31 @@ def prepare_prices(
         .pipe(add_treatment_price)
         .pipe(flag_above_cap, cap_usd)
         .pipe(flag_outliers, value="price_per_botox_unit_usd", within=("pricing_model",))
+        .pipe(flag_set_aside)
     )
 
 
-def select_scope(prices: Frame, *, state: str = "US", product: str = "all") -> pl.LazyFrame:
-    """Rows for one state (``US``: all) and one product (``all``: every product)."""
+# Quotes kept, counted and listed, but left out of the statistics: not what most patients pay for a cosmetic
+# treatment (a promotional, member or first-visit price; a therapeutic rate such as TMJ or sweating).
+SET_ASIDE_QUALIFIERS = ("promotional", "member", "new_patient", "therapeutic")
+
+
+def flag_set_aside(prices: Frame) -> pl.LazyFrame:
+    """Add ``set_aside``: the quote's ``qualifiers`` name one of :data:`SET_ASIDE_QUALIFIERS`."""
+    lf = _lazy(prices)
+    if "qualifiers" not in lf.collect_schema().names():
+        return lf.with_columns(pl.lit(False).alias("set_aside"))
+    words = pl.col("qualifiers").str.to_lowercase().str.split(";").list.eval(pl.element().str.strip_chars())
+    hit = pl.any_horizontal(words.list.contains(w) for w in SET_ASIDE_QUALIFIERS)
+    return lf.with_columns(hit.fill_null(False).alias("set_aside"))
+
+
+def select_scope(prices: Frame, *, state: str = "US", product: str = "all", regular_only: bool = True) -> pl.LazyFrame:
+    """Rows for one state (``US``: all) and one product (``all``: every product); with ``regular_only``
+    (the default) without the quotes set aside (:func:`flag_set_aside`)."""
     scoped = _lazy(prices)
+    if regular_only and "set_aside" in scoped.collect_schema().names():
+        scoped = scoped.filter(~pl.col("set_aside"))
     if state != "US":
         scoped = scoped.filter(pl.col("state") == state)
     if product != "all":

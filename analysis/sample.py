@@ -240,5 +240,3 @@ def write_frame(frame: pl.DataFrame, path: Path) -> None:
     else:
         frame.write_csv(tmp)
     tmp.replace(path)
-
-

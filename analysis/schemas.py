@@ -34,13 +34,14 @@ PROVIDER_TYPE_LABELS: dict[str, str] = {
     "unknown": "Unknown",
 }
 
-PRODUCTS: tuple[str, ...] = ("botox_cosmetic", "dysport", "xeomin", "jeuveau", "daxxify", "other")
+PRODUCTS: tuple[str, ...] = ("botox_cosmetic", "dysport", "xeomin", "jeuveau", "daxxify", "letybo", "other")
 PRODUCT_LABELS: dict[str, str] = {
     "botox_cosmetic": "Botox Cosmetic",
     "dysport": "Dysport",
     "xeomin": "Xeomin",
     "jeuveau": "Jeuveau",
     "daxxify": "Daxxify",
+    "letybo": "Letybo",
     "other": "Other",
     "unknown": "Unknown",
 }
@@ -67,6 +68,7 @@ SUPERVISION_TEXT: dict[str, str] = {
 }
 TRAINING_FORMATS: tuple[str, ...] = ("in_person", "online", "hybrid")
 RELIABILITY: tuple[str, ...] = ("high", "med", "low")
+COURSE_STATUSES: tuple[str, ...] = ("current", "past", "unknown")
 
 
 # --- table definitions -------------------------------------------------------------------------
@@ -149,7 +151,7 @@ PRICES = TableSchema(
             "date",
             "Date the price was observed or published.",
             required=False,
-            aliases=("date", "observed", "observed_on", "scraped_at", "date_observed"),
+            aliases=("date", "observed", "observed_on", "scraped_at", "date_observed", "as_of"),
         ),
         Column(
             "clinic",
@@ -172,7 +174,7 @@ PRICES = TableSchema(
             "product",
             f"Toxin brand, one of {', '.join(PRODUCTS)}; brand and generic names are accepted.",
             required=False,
-            aliases=("brand", "toxin", "neurotoxin", "neuromodulator", "drug"),
+            aliases=("brand", "toxin", "neurotoxin", "neuromodulator", "drug", "product_as_written"),
         ),
         Column(
             "pricing_model",
@@ -198,6 +200,15 @@ PRICES = TableSchema(
             aliases=("unit_count", "num_units", "n_units", "units_included", "dose_units"),
             minimum=0.0,
             maximum=1_000.0,
+        ),
+        Column(
+            "qualifiers",
+            "str",
+            "';'-separated words the quote carries: promotional, new_patient, member, cash, from (a lower bound), "
+            "package, per_area, per_unit, per_vial, per_session, therapeutic. Promotional, member, new-patient and "
+            "therapeutic prices are kept but left out of the price statistics (not what most patients pay).",
+            required=False,
+            aliases=("flags", "price_qualifiers"),
         ),
         Column(
             "treatment_area",
@@ -294,6 +305,21 @@ TRAINING = TableSchema(
         SOURCE,
         AS_OF,
         Column("reliability", "choice", "Strength of the source: high/med/low.", choices=RELIABILITY, required=False),
+        Column(
+            "status",
+            "choice",
+            "current (a source shows it offered in 2024 or later, or the provider's undated page offers it now), "
+            "past (its dates have passed, or it was withdrawn) or unknown. Past courses are history: they are left "
+            "out of availability, counts, nearest courses and break-even. Empty means unknown.",
+            choices=COURSE_STATUSES,
+            required=False,
+        ),
+        Column(
+            "last_seen_offered",
+            "str",
+            "The latest date a source shows the course offered (YYYY, YYYY-MM or YYYY-MM-DD); empty when none.",
+            required=False,
+        ),
     ),
 )
 

@@ -42,6 +42,20 @@ CAVEAT_UNKNOWN_RULE = "unknown rule: check the state board before enrolling"
 # --- where courses are held ------------------------------------------------------------------------
 
 
+def split_offered(courses: Frame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(offered, past)``: courses still offered (status ``current`` or ``unknown``) and past ones.
+
+    Everything that counts or places courses (availability, nearest course, counts, options,
+    break-even) takes the first frame; past courses are listed apart, as history. A catalogue without a
+    ``status`` column is all offered (status unknown).
+    """
+    frame = _eager(courses)
+    if "status" not in frame.columns:
+        return frame, frame.clear()
+    past = pl.col("status") == "past"
+    return frame.filter(~past.fill_null(False)), frame.filter(past.fill_null(False))
+
+
 def parse_locations(courses: Frame) -> pl.DataFrame:
     """One row per session place: split ``locations`` (``"City, ST;City, ST"`` or ``"online"``).
 

@@ -198,3 +198,16 @@ def test_write_rejects_puts_them_beside_the_input(tmp_path):
 def test_long_cells_are_rejected_not_truncated(tmp_path):
     result = load_table(write(tmp_path, HEADER + "X" * 100_000 + ",TX,Y,RN,Botox,$12,,,https://e.com,\n"), "prices")
     assert result.n_rejected == 1 and "clinic: value longer than" in result.rejects["reason"][0]
+
+
+def test_a_qualifier_names_the_pricing_model_when_the_price_text_does_not(tmp_path):
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        "clinic,state,product,price_text,qualifiers,source\n"
+        "A,TX,Botox,$15,per_unit,https://a.example\n"
+        "B,TX,Botox,$450,per_session;promotional,https://b.example\n"
+        "C,TX,Botox,$12/unit,per_area,https://c.example\n"
+        "D,TX,Botox,$13,,https://d.example\n"
+    )
+    accepted = load_table(path, "prices").accepted
+    assert accepted["pricing_model"].to_list() == ["per_unit", "per_session", "per_unit", None]

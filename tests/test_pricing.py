@@ -177,3 +177,13 @@ def test_select_scope_filters_state_and_product():
     )
     assert pricing.select_scope(frame, state="TX", product="dysport").collect()["price_usd"].to_list() == [1.0]
     assert pricing.select_scope(frame).collect().height == 3
+
+
+def test_promotional_member_and_therapeutic_quotes_are_set_aside_not_dropped():
+    frame = quotes(price_usd=[10.0, 11.0, 12.0, 13.0]).with_columns(
+        pl.Series("qualifiers", ["promotional", "per_unit", None, "per_unit;therapeutic"])
+    )
+    flagged = pricing.flag_set_aside(frame).collect()
+    assert flagged["set_aside"].to_list() == [True, False, False, True]
+    assert pricing.select_scope(flagged).collect().height == 2
+    assert pricing.select_scope(flagged, regular_only=False).collect().height == 4

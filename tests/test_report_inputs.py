@@ -122,7 +122,7 @@ def test_a_report_declares_exactly_the_files_its_run_opens(traced, notebook):
 
 def test_the_trace_sees_every_kind_of_read(traced):
     # a reference table (analysis.reference), a user-replaceable file (analysis.io) and the states list
-    assert {"data/reference/state_rules.csv", "data/sample/provider_counts_sample.csv"} <= traced["providers"]
+    assert {"data/reference/state_rules.csv", "data/reference/provider_counts.csv"} <= traced["providers"]
     assert "data/reference/states.csv" in traced["providers"]
 
 
@@ -136,5 +136,6 @@ def test_changing_a_shipped_file_makes_exactly_the_reports_that_read_it_stale(tr
     stale = json.loads(next(x for x in out.splitlines() if x.startswith("STALE ")).removeprefix("STALE "))
     expected = {name: sorted(nb for nb, reads in traced.items() if name in reads) for name in files}
     assert stale == expected
-    assert stale["data/sample/prices_sample.csv"] == ["overview", "pricing", "training"]
+    assert stale["data/reference/clinic_price_quotes.csv"] == ["overview", "pricing", "training"]
+    assert stale["data/sample/prices_sample.csv"] == []  # synthetic: read only when asked for
     assert stale["data/reference/price_benchmarks.csv"] == []  # read only to make the synthetic sample

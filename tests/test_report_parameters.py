@@ -247,3 +247,15 @@ def test_shipped_notebooks_follow_the_declared_parameters():
         pytest.skip("notebooks/ is empty")
     requests = build_requests(states="US", notebooks=",".join(present))
     assert [r.notebook for r in requests] == present
+
+
+def test_synthetic_means_the_generated_sample_and_only_for_prices_and_counts():
+    (request,) = build_requests(states="TX", notebooks="pricing", overrides={"prices_path": "synthetic"}, check_files=False)
+    assert request.parameters["prices_path"] == str(config.SYNTHETIC_FILES["prices"])
+    with pytest.raises(ParameterError, match="no synthetic sample of courses"):
+        build_requests(states="TX", notebooks="training", overrides={"courses_path": "synthetic"}, check_files=False)
+
+
+def test_by_default_reports_read_real_quotes_and_published_counts():
+    assert config.DATA_FILES["prices"].name == "clinic_price_quotes.csv"
+    assert config.DATA_FILES["provider_counts"].name == "provider_counts.csv"

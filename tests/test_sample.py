@@ -70,13 +70,13 @@ def test_cited_regional_level_makes_the_midwest_cheaper(generated):
 
 
 def test_shipped_sample_is_the_generator_output():
-    shipped = pl.read_csv(config.DEFAULT_PRICES, infer_schema=False)
+    shipped = pl.read_csv(config.SYNTHETIC_FILES["prices"], infer_schema=False)
     regenerated = sample.synthetic_prices(shipped.height)
     assert shipped["price_usd"].to_list() == regenerated["price_usd"].to_list()
 
 
 def test_shipped_provider_counts_label_their_synthetic_rows():
-    counts = load_table(config.DEFAULT_PROVIDER_COUNTS, "provider_counts").accepted
+    counts = load_table(config.SYNTHETIC_FILES["provider_counts"], "provider_counts").accepted
     synthetic_types = set(counts.filter(pl.col("source").str.contains("synthetic"))["provider_type"])
     cited_types = set(counts.filter(~pl.col("source").str.contains("synthetic"))["provider_type"])
     assert synthetic_types and cited_types and not synthetic_types & cited_types

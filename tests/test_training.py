@@ -521,3 +521,19 @@ def test_plural_of_a_profession_label_keeps_its_bracket():
         "Physicians (MD/DO)",
         "registered nurses",
     )
+
+
+def test_past_courses_are_history_not_options():
+    catalogue = pl.DataFrame(
+        {"course": ["a", "b", "c"], "status": ["current", "past", None], "locations": ["Austin, TX", "Aspen, CO", None]}
+    )
+    offered, past = training.split_offered(catalogue)
+    assert offered["course"].to_list() == ["a", "c"] and past["course"].to_list() == ["b"]
+    assert training.count_in_person(offered, state="CO") == 0
+
+
+def test_the_shipped_catalogue_keeps_the_2006_meeting_as_past():
+    offered, past = training.split_offered(reference.training_courses())
+    assert past.filter(pl.col("course").str.contains("2006")).height == 1
+    assert offered.filter(pl.col("course").str.contains("2006")).is_empty()
+    assert set(offered["status"].unique().to_list()) <= {"current", "unknown"}

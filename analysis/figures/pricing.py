@@ -9,6 +9,7 @@ import polars as pl
 
 from analysis.figures.common import house_layout, safe_text
 from analysis.figures.usmap import us_state_map
+from analysis.pooling import FEW_QUOTES
 
 ACCENT = "#2563eb"
 CAP_COLOR = "#dc2626"
@@ -118,3 +119,59 @@ def treatment_costs_chart(costs: pl.DataFrame, *, cap_usd: float, title: str) ->
     fig.add_vline(x=cap_usd, line_dash="dash", line_color=CAP_COLOR, annotation_text=f"cap ${cap_usd:,.0f}")
     fig.update_xaxes(title_text="Cost of one treatment (USD)", tickprefix="$")
     return house_layout(fig, title=title, height=max(320, 60 + 34 * rows.height))
+
+
+def pooled_state_map(pooled: pl.DataFrame, shapes: pl.DataFrame, *, highlight: str | None, title: str) -> go.Figure:
+    """Each state's partially pooled price per Botox-equivalent unit (:func:`analysis.pooling.pooled_state_prices`);
+    grey without quotes, dotted outline with fewer than :data:`FEW_QUOTES`; hover: n, raw median, interval."""
+    shown = pooled.filter(pl.col("n") > 0).with_columns(
+        pl.format("${} – ${}", pl.col("pooled_low_usd").round(2), pl.col("pooled_high_usd").round(2)).alias("interval"),
+        pl.col("raw_median_usd").round(2),
+        (pl.col("own_weight") * 100).round(0).alias("own_pct"),
+    )
+    few = shown.filter(pl.col("n") < FEW_QUOTES)["state"].to_list()
+    return us_state_map(
+        shown,
+        shapes,
+        value="pooled_usd",
+        label="Pooled estimate, $ per Botox-equivalent unit",
+        title=title,
+        hover={
+            "n": "quotes",
+            "raw_median_usd": "raw median ($)",
+            "interval": "95% interval",
+            "own_pct": "% from the state's own quotes",
+        },
+        highlight=highlight,
+        value_prefix="$",
+        marked=few,
+    )
+
+
+POOLED_LABELS = {
+    "name": "State",
+    "n": "Quotes",
+    "raw_median_usd": "Raw median ($)",
+    "pooled_usd": "Pooled estimate ($)",
+    "pooled_low_usd": "95% low ($)",
+    "pooled_high_usd": "95% high ($)",
+    "own_weight": "From own quotes",
+}
+POOLED_FORMATS = {
+    "raw_median_usd": ",.2f",
+    "pooled_usd": ",.2f",
+    "pooled_low_usd": ",.2f",
+    "pooled_high_usd": ",.2f",
+    "own_weight": ".0%",
+}
+
+
+def pooled_view(pooled: pl.DataFrame, *, state: str) -> pl.DataFrame:
+    """The pooled-estimate table: for ``US`` every state with quotes, else the state and its division's states."""
+    rows = pooled.filter(pl.col("n") > 0)
+    if state != "US":
+        division = pooled.filter(pl.col("state") == state)["division"]
+        rows = pooled.filter(
+            pl.col("division").is_in(division.implode()) & ((pl.col("n") > 0) | (pl.col("state") == state))
+        )
+    return rows.sort("pooled_usd", descending=True, nulls_last=True).select(list(POOLED_LABELS))

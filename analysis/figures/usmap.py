@@ -9,13 +9,15 @@ coloured on the same scale as a colour bar. Alaska and Hawaii are insets, as on 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import plotly.graph_objects as go
 import polars as pl
 from plotly.colors import sample_colorscale
 
 from analysis.figures.common import HIGHLIGHT_COLOR, MISSING_COLOR, house_layout, state_hover
+
+MARKED_COLOR = "#4b5563"  # dotted outline of marked states (e.g. few quotes): visible on every fill
 
 
 def outline_paths(shapes: pl.DataFrame) -> dict[str, tuple[list[float | None], list[float | None]]]:
@@ -63,11 +65,13 @@ def us_state_map(
     value_format: str = ",.2f",
     value_prefix: str = "",
     colorscale: str = "Blues",
+    marked: Collection[str] = (),
 ) -> go.Figure:
     """States filled by ``value`` (grey without one), drawn from ``shapes``
     (:func:`analysis.reference.us_state_shapes`); otherwise the arguments of
     :func:`~analysis.figures.common.us_tile_map`. One figure spec read top to bottom (a trace per state,
-    the highlighted one last, then the colour bar), hence its length."""
+    the highlighted one last, then the colour bar), hence its length. ``marked`` states get a dotted outline
+    (e.g. those with few observations)."""
     by_state = {row[state]: row for row in frame.iter_rows(named=True)}
     paths = outline_paths(shapes)
     values = {code: by_state.get(code, {}).get(value) for code in paths}
@@ -85,7 +89,13 @@ def us_state_map(
                 mode="lines",
                 fill="toself",
                 fillcolor=colors[code],
-                line={"color": HIGHLIGHT_COLOR if outlined else "white", "width": 2.5 if outlined else 0.6},
+                line=(
+                    {"color": HIGHLIGHT_COLOR, "width": 2.5}
+                    if outlined
+                    else {"color": MARKED_COLOR, "width": 1.4, "dash": "dot"}
+                    if code in marked
+                    else {"color": "white", "width": 0.6}
+                ),
                 hoveron="fills",
                 hoverinfo="text",
                 text=state_hover(

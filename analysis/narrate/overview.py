@@ -65,3 +65,20 @@ def topic_links() -> str:
 def state_column_label(state: str, state_label: str) -> str:
     """The key-numbers table's column heading for the state (``US`` reads ``United States``)."""
     return state_label.replace("the ", "").title() if state == "US" else state
+
+
+def narrate_anchors(anchors: pl.DataFrame, estimates: pl.DataFrame) -> str:
+    """The manufacturer's reported revenue beside the fee estimate, and why the two differ."""
+    if anchors.is_empty():
+        return "No manufacturer's revenue figure is available as a top-down check."
+    row = anchors.row(0, named=True)
+    text = f"Top-down anchor: {md(row['anchor'])} was **{_money_bn(row['value_usd'])} in {row['year']}**."
+    est = latest_estimate(estimates)
+    if est:
+        text += (
+            f" The fee estimate above ({_money_bn(est['estimate_usd'])} in {est['year']}) measures something else: "
+            "what US patients pay clinics (product, injector's time and margin), while the manufacturer's figure is "
+            "what practices in every country pay for the product. Fees above product revenue are expected; "
+            "neither number is the other's check to the dollar."
+        )
+    return text

@@ -5,18 +5,28 @@ from __future__ import annotations
 import polars as pl
 
 from analysis.narrate.text import md, usd
+from analysis.pooling import FEW_QUOTES
 from analysis.pricing import compare_medians
 
 
-def describe_load(loaded: object, scope: pl.DataFrame, *, state_label: str, product_label: str) -> str:
-    """One paragraph: rows read / accepted / rejected, and how many are in this report's scope."""
+def describe_load(loaded: object, scope: pl.DataFrame, *, set_aside: int, state_label: str, product_label: str) -> str:
+    """One paragraph: every row's fate — read, used, left out and why — and what this report covers."""
     text = (
-        f"**{loaded.n_read:,}** price observations read from {md(loaded.path.name)}: "
-        f"{loaded.n_accepted:,} accepted, {loaded.n_rejected:,} rejected (each with a reason in the rejects file). "
-        f"This report covers **{md(state_label)}**, {md(product_label)}: **{scope.height:,}** observations."
+        f"**{loaded.n_read:,}** price quotes read from {md(loaded.path.name)}: {loaded.n_accepted:,} could be used, "
+        f"{loaded.n_rejected:,} were left out"
     )
+    if loaded.n_rejected:
+        reasons = "; ".join(f"{n:,} × {md(reason)}" for reason, n in loaded.reason_counts().iter_rows())
+        text += f" ({reasons})"
+    text += f". This report covers **{md(state_label)}**, {md(product_label)}: **{scope.height:,}** quotes"
     per_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null()).height
-    return text + f" {per_unit:,} of them give a price per unit (quoted per unit, or a session with its unit count)."
+    text += f", {per_unit:,} of them with a price per unit (quoted per unit, or a session with its unit count)."
+    if set_aside:
+        text += (
+            f" A further {set_aside:,} promotional, member, new-patient or therapeutic (TMJ, sweating) prices are set "
+            "aside: they are not what most patients pay for a cosmetic treatment."
+        )
+    return text
 
 
 def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:
@@ -86,3 +96,43 @@ def no_unit_prices(state_label: str) -> str:
 def chart_title(what: str, state_label: str) -> str:
     """A chart title naming its place (plotly titles are plain text, not Markdown)."""
     return f"{what} — {state_label}"
+
+
+def narrate_pooled(pooled: pl.DataFrame, *, state: str) -> str:
+    """The state's raw median beside its pooled estimate (or, for the US, how many states have quotes)."""
+    with_quotes = pooled.filter(pl.col("n") > 0)
+    if with_quotes.is_empty():
+        return "No state has per-unit quotes, so there is nothing to pool."
+    if state == "US":
+        few = with_quotes.filter(pl.col("n") < FEW_QUOTES).height
+        return (
+            f"{with_quotes.height} of {pooled.height} states have per-unit quotes; {few} of them fewer than "
+            f"{FEW_QUOTES}, "
+            "so their estimates lean mostly on their division (dotted outline on the map). States without quotes "
+            "stay grey: no estimate is made for them."
+        )
+    row = pooled.filter(pl.col("state") == state).row(0, named=True)
+    name, division = md(row["name"]), md(row["division"])
+    if not row["n"]:
+        return (
+            f"There are no per-unit quotes for {name}, so it gets no estimate: the table shows the other states of "
+            f"the {division} division for reference, not as {name}'s price."
+        )
+    return (
+        f"{name}: raw median **{usd(row['raw_median_usd'])}** per Botox-equivalent unit from {row['n']} "
+        f"quote{'s' if row['n'] != 1 else ''}; pooled estimate **{usd(row['pooled_usd'])}** (95% interval "
+        f"{usd(row['pooled_low_usd'])}–{usd(row['pooled_high_usd'])}), {row['own_weight']:.0%} of it from "
+        f"{name}'s own quotes and the rest from the {division} division ({row['division_n']} quotes) and the nation."
+    )
+
+
+POOLING_METHOD = (
+    "**How the pooled estimate is made.** A state's few quotes are noisy, so its estimate borrows from its Census "
+    "division and the nation, in proportion to how few quotes it has (empirical Bayes on the log price per "
+    "Botox-equivalent unit: the spread between states and between divisions is estimated from the quotes "
+    "themselves by the DerSimonian–Laird moment method; a state's own share is between-state variance / "
+    "(between-state variance + within-state variance / n)). The estimate is a typical (geometric-mean) price; the "
+    "95% interval leaves out the uncertainty of the variances themselves, so it is a little too narrow for the "
+    "smallest states. Promotional, member, new-patient and therapeutic prices are left out; states without "
+    "quotes get none."
+)

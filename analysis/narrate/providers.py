@@ -322,7 +322,29 @@ def count_notes(result: Any) -> list[tuple[str, str]]:
     missing = [t for t in PROVIDER_TYPES if t not in set(accepted["provider_type"].to_list())]
     if missing:
         notes.append(("note", f"No counts at all for {_labels(missing)}: they are shown as unknown, never as zero."))
+    years = count_years(accepted)
+    if len(years) > 1:
+        parts = join_words([f"{year} ({_labels(types)})" for year, types in years.items()])
+        notes.append(
+            (
+                "warning",
+                f"The counts come from different years: {parts}. Pools and ratios add people counted at different "
+                "times; read them as orders of magnitude.",
+            )
+        )
     return [(kind, md(text)) for kind, text in notes]
+
+
+def count_years(counts: pl.DataFrame) -> dict[str, list[str]]:
+    """Reference year of the counts → the provider types counted then (years from ``as_of``)."""
+    if "as_of" not in counts.columns or counts.is_empty():
+        return {}
+    by_year = (
+        counts.group_by(pl.col("as_of").cast(pl.String).str.slice(0, 4).alias("year"))
+        .agg(pl.col("provider_type").unique().sort())
+        .sort("year")
+    )
+    return {year: list(types) for year, types in by_year.iter_rows()}
 
 
 @_markdown

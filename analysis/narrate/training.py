@@ -178,3 +178,14 @@ def no_break_even(label: str, state: str) -> str:
 
 def no_priced_course() -> str:
     return "No course open to this profession states a price, so there is no break-even to chart."
+
+
+def past_courses(past: pl.DataFrame) -> str:
+    """The line above the table of past courses (history, not options)."""
+    if past.is_empty():
+        return "No course in the catalogue is known to be past."
+    return (
+        f"{count_of(past.height, 'course')} in the catalogue {'is' if past.height == 1 else 'are'} past (a meeting "
+        "that has taken place, an expired CE activity, a withdrawn offer). They are listed here as history and "
+        "left out of every count, map, option and break-even above."
+    )

@@ -13,6 +13,7 @@ import sys
 import types
 import warnings
 
+import IPython
 import numpy as np
 import plotly.io as pio
 import polars as pl
@@ -94,7 +95,7 @@ def test_reset_restores_what_reset_f_leaves(isolated, monkeypatch):
     project, library, pandas_calls = isolated
     warm_state.install(skip_iri_checkers=False, preload=("polars", "plotly.io", "numpy"))
     shell = types.SimpleNamespace(execution_count=7)
-    monkeypatch.setattr(warm_state, "get_ipython", lambda: shell)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     fresh_environ, fresh_path, fresh_filters = dict(os.environ), list(sys.path), list(warnings.filters)
     renderer, template = pio.renderers.default, pio.templates.default
     print_options = np.get_printoptions()

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from .kernel import KernelFailure, WarmKernel, skip_unused_iri_checkers
 from .records import failure_record
 
@@ -151,6 +149,10 @@ class _Progress:
         self.enabled = enabled
         self.progress: Any = None
         if enabled:
+            # Imported here, not at the top: the fork server imports this module for the workers, which
+            # show no progress (rich.progress is ~25 ms the fork server would pay before the first worker).
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self.progress = Progress(
                 TextColumn("[bold]reports[/]"),
                 BarColumn(),

@@ -29,8 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from IPython import get_ipython
-
 from analysis.report.summary import SUMMARY_ENV
 
 __all__ = ["ALIAS", "PRELOAD", "install", "reset"]
@@ -151,6 +149,10 @@ def reset(summary_path: str, cwd: str, project: str) -> None:
             fresh.outside.add(name)
     importlib.invalidate_caches()
     _restore_library_options(fresh)
+    # Imported here, not at the top: .kernel imports this module (for its name and ALIAS) in the batch
+    # process and the fork server, which need no IPython; in a kernel it is loaded already.
+    from IPython import get_ipython
+
     shell = get_ipython()
     if shell is not None:  # always, in a kernel
         shell.execution_count = 1

@@ -22,7 +22,7 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ def run_pool(
     console: Any,
     cached: int,
     start_method: str | None,
-) -> Iterator[tuple[int, dict[str, Any]]]:
+) -> Generator[tuple[int, dict[str, Any]], None, None]:
     """Hand tasks to ``jobs`` workers one at a time; yield ``(task id, record)`` as reports finish.
 
     Longer than most functions here: spawning, handing out, noticing a dead worker and the shutdown

@@ -39,7 +39,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,20 +116,10 @@ def run_batch(
         interrupted = False
         if tasks:
             settings = {"out": str(out), "kernel_name": kernel or kernel_name(), "cell_timeout": cell_timeout}
-            try:
-                with _terminate_as_interrupt():
-                    for task_id, record in run_pool(
-                        tasks,
-                        jobs,
-                        settings,
-                        progress=progress,
-                        console=console,
-                        cached=cached,
-                        start_method=start_method,
-                    ):
-                        records[task_id] = record | {"ran": True}
-            except KeyboardInterrupt:
-                interrupted = True
+            pool = run_pool(
+                tasks, jobs, settings, progress=progress, console=console, cached=cached, start_method=start_method
+            )
+            interrupted = _collect(pool, records)
         ordered = [records[i] for i in sorted(records)]
         elapsed = time.perf_counter() - started
         batch = {
@@ -157,6 +147,19 @@ def run_batch(
     if interrupted:
         raise BatchInterrupted(result)
     return result
+
+
+def _collect(pool: Generator[tuple[int, dict[str, Any]], None, None], records: dict[int, dict[str, Any]]) -> bool:
+    """Add the pool's records to ``records`` as reports finish; True if Ctrl-C or SIGTERM stopped the batch."""
+    try:
+        with _terminate_as_interrupt():
+            for task_id, record in pool:
+                records[task_id] = record | {"ran": True}
+    except KeyboardInterrupt:
+        return True
+    finally:
+        pool.close()  # stops the workers now, also when the interrupt came between two reports
+    return False
 
 
 def _plan(

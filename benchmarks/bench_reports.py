@@ -135,7 +135,7 @@ def iri_checker_cost() -> tuple[float, float]:
 
 def run() -> list[dict[str, Any]]:
     sys.path.insert(0, str(PROJECT))
-    from analysis.report.runner import ensure_kernel, kernel_name
+    from analysis.report.kernel import ensure_kernel, kernel_name
 
     ensure_kernel()
     kernel = kernel_name()

@@ -8,6 +8,6 @@ import pytest
 @pytest.fixture(scope="session")
 def botox_kernel() -> str:
     """The project's Jupyter kernel, registered into the venv if it is not yet (as `make` does)."""
-    from analysis.report.runner import ensure_kernel
+    from analysis.report.kernel import ensure_kernel
 
     return ensure_kernel()

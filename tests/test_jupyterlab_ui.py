@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from analysis import config
-from analysis.report.runner import ensure_kernel
+from analysis.report.kernel import ensure_kernel
 from tests.browser import browser_page, chromium_path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import config
-from analysis.report import cache, runner
+from analysis.report import cache, kernel, runner
 from analysis.report.parameters import PRICE_CAP, PRICES_PATH, STATE, NotebookSpec, build_requests
 from analysis.report.summary import SUMMARY_ENV
 
@@ -212,7 +212,7 @@ def test_warm_kernel_result_equals_a_fresh_papermill_run(tmp_path, monkeypatch):
         str(NOTEBOOK_DIR / "tiny_state.ipynb"),
         str(tmp_path / "fresh.ipynb"),
         parameters={"state": "TX", "price_cap": 500.0, "prices_path": None},
-        kernel_name=runner.kernel_name(),
+        kernel_name=kernel.kernel_name(),
         cwd=str(NOTEBOOK_DIR),
         progress_bar=False,
     )

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from analysis.report import parameters, runner
+from analysis.report import kernel, parameters, runner
 from analysis.report.cli import app, register
 from analysis.report.parameters import PRICE_CAP, PRICES_PATH, STATE, NotebookSpec
 
@@ -29,7 +29,7 @@ def no_kernels(monkeypatch):
         raise AssertionError("a kernel would have started")
 
     monkeypatch.setattr(runner, "run_batch", refuse)
-    monkeypatch.setattr(runner, "ensure_kernel", refuse)
+    monkeypatch.setattr(kernel, "ensure_kernel", refuse)
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_failures_are_listed_and_the_exit_code_is_1(tmp_path, monkeypatch):
     }
     monkeypatch.setattr(parameters, "NOTEBOOKS", specs)
     monkeypatch.setattr(runner, "NOTEBOOKS", specs)
-    monkeypatch.setattr(runner, "ensure_kernel", lambda: None)
+    monkeypatch.setattr(kernel, "ensure_kernel", lambda: None)
     result = invoke(
         "--states", "ca", "--notebooks", "tiny_state,tiny_fail", "--out", str(tmp_path), "-j", "2", "price_cap=250"
     )
@@ -105,14 +105,14 @@ def test_ensure_kernel_installs_the_kernelspec_into_this_prefix_when_missing(mon
     monkeypatch.setattr(
         ipykernel.kernelspec, "install", lambda **kwargs: calls.append(kwargs) or "/prefix/botox-market"
     )
-    assert runner.ensure_kernel() == "/prefix/botox-market"
+    assert kernel.ensure_kernel() == "/prefix/botox-market"
     assert calls == [{"kernel_name": "botox-market", "display_name": "Python (botox-market)", "prefix": sys.prefix}]
-    assert runner.kernel_name() == "python3"  # until it is installed, batches use python3
+    assert kernel.kernel_name() == "python3"  # until it is installed, batches use python3
 
 
 def test_ensure_kernel_keeps_an_existing_kernelspec(monkeypatch):
     from jupyter_client.kernelspec import KernelSpecManager
 
     monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {"botox-market": "/k"})
-    assert runner.ensure_kernel() == "/k"
-    assert runner.kernel_name() == "botox-market"
+    assert kernel.ensure_kernel() == "/k"
+    assert kernel.kernel_name() == "botox-market"

@@ -5,7 +5,12 @@ Modules (imported on demand, so a kernel that only calls :func:`summary.publish`
 - :mod:`.parameters` — the notebooks' parameters as data, validation, output layout
 - :mod:`.summary`    — ``publish()`` for notebooks, atomic writes
 - :mod:`.cache`      — fingerprints and cache keys
-- :mod:`.runner`     — the worker pool, each worker holding one warm kernel
+- :mod:`.runner`     — a batch: plan with the cache, run in the worker pool, write the index
+- :mod:`.pool`       — the worker processes, each holding one warm kernel, and the progress display
+- :mod:`.execute`    — one report inside a worker: parameterize, execute, write
+- :mod:`.records`    — the report records (also written by the batch process when a worker dies)
+- :mod:`.kernel`     — the kernelspec and :class:`~.kernel.WarmKernel`, one long-lived kernel
+- :mod:`.warm_state` — runs inside each kernel: preload, and reset to a fresh state per report
 - :mod:`.export`     — executed notebook → self-contained offline HTML
 - :mod:`.index`      — ``index.html`` and ``manifest.json``
 - :mod:`.cli`        — the ``botox-market reports`` command

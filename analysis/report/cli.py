@@ -60,7 +60,8 @@ def reports(
         raise _fail(str(exc)) from None
     target = (out if out is not None else config.REPORTS_DIR).expanduser()
 
-    from .runner import BatchInterrupted, ensure_kernel, run_batch
+    from .kernel import ensure_kernel
+    from .runner import BatchInterrupted, run_batch
 
     try:
         ensure_kernel()

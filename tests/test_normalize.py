@@ -133,8 +133,13 @@ def test_product_reads_daxxify_spellings_as_daxxify(text):
     assert _one(product, text) == "daxxify"
 
 
-@pytest.mark.parametrize("text", ["Letybo", "letibotulinumtoxinA"])
-def test_product_reads_a_named_brand_outside_the_five_as_other(text):
+@pytest.mark.parametrize("text", ["Letybo", "letibotulinumtoxinA-wlbg"])
+def test_product_reads_letybo_as_its_own_brand(text):
+    assert _one(product, text) == "letybo"
+
+
+@pytest.mark.parametrize("text", ["Myobloc", "Relfydess", "Hutox"])
+def test_product_reads_a_named_brand_outside_the_six_as_other(text):
     assert _one(product, text) == "other"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from analysis import config
 from analysis.figures_renderer import PLOTLY_MIMETYPE
+from analysis.narrate.text import md
 from analysis.report.summary import SUMMARY_ENV
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "providers.ipynb"
@@ -63,26 +64,35 @@ def test_committed_notebook_has_no_outputs_and_one_parameters_cell() -> None:
 @pytest.mark.parametrize(
     ("state", "lower_bound"),
     [
-        ("US", True),  # aestheticians / medical assistants may inject somewhere but have no count
-        ("TX", True),
-        ("DC", False),  # DC's uncounted types may not inject; its LPN and dentist rules are unknown
+        ("US", True),  # BLS did not release nurse practitioners in GA and RI: uncounted there
+        ("TX", False),  # every type is counted in Texas
+        ("DC", False),  # DC's LPN and dentist rules are unknown: counted people, not in the pool
     ],
 )
-def test_notebook_runs_and_draws_figures(
+def test_notebook_runs_on_published_counts_and_draws_figures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, lower_bound: bool
 ) -> None:
     nb, published = run(tmp_path, monkeypatch, state=state)
     assert not [o for o in outputs(nb) if o.output_type == "error"]
     assert sum(PLOTLY_MIMETYPE in o.get("data", {}) for o in outputs(nb)) >= 3  # matrix, map, breakdown
-    assert 'class="bm-banner synthetic"' in html_text(nb)  # the shipped counts are partly synthetic
+    assert "bm-banner synthetic" not in html_text(nb)  # the shipped counts are published, none generated
+    assert "different years" in html_text(nb)  # physicians 2020, everyone else 2023: said, not hidden
     assert published["state"] == state
-    assert published["synthetic"] is True
+    assert published["synthetic"] is False
     assert published["eligible_pool_per_100k"] > 0
     assert bool(published["uncounted_eligible_types"]) is lower_bound
     assert published["pool_complete"] is not lower_bound
     if state == "DC":
         assert published["types_unknown_rule"] == ["licensed_practical_nurse", "dentist"]
         assert published["people_under_unknown_rules"] > 0
+
+
+def test_synthetic_counts_come_only_when_asked_and_show_the_banner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nb, published = run(tmp_path, monkeypatch, state="TX", provider_counts_path="synthetic")
+    assert 'class="bm-banner synthetic"' in html_text(nb)
+    assert published["synthetic"] is True
 
 
 def test_notebook_with_empty_counts_gives_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,7 +102,7 @@ def test_notebook_with_empty_counts_gives_a_note(tmp_path: Path, monkeypatch: py
     assert not [o for o in outputs(nb) if o.output_type == "error"]
     assert any(PLOTLY_MIMETYPE in o.get("data", {}) for o in outputs(nb))  # the eligibility matrix still shows
     text = html_text(nb)
-    assert "No provider counts in counts.csv" in text
+    assert md("No provider counts in counts.csv") in text
     assert "bm-banner synthetic" not in text
     assert published["synthetic"] is False
     assert published["eligible_pool_per_100k"] is None

@@ -22,6 +22,7 @@ RUNS = {
     "CA": {"state": "CA", "profession": "aesthetician"},
     "NY": {"state": "NY", "profession": "registered_nurse"},
     "US": {},
+    "TX-synthetic": {"state": "TX", "prices_path": "synthetic"},
 }
 
 
@@ -83,10 +84,15 @@ def test_notebook_shows_a_plotly_figure(run, case):
 
 
 @pytest.mark.parametrize("case", list(RUNS))
-def test_notebook_shows_the_synthetic_banner_and_says_so_in_the_summary(run, case):
+def test_synthetic_prices_come_only_when_asked_and_then_show_the_banner(run, case):
     result = run(case)
-    assert 'class="bm-banner synthetic"' in texts(result.nb)
-    assert result.summary["synthetic"] is True
+    asked = RUNS[case].get("prices_path") == "synthetic"
+    assert ('class="bm-banner synthetic"' in texts(result.nb)) is asked
+    assert result.summary["synthetic"] is asked
+
+
+def offered_courses() -> pl.DataFrame:
+    return training.split_offered(reference.training_courses())[0]
 
 
 @pytest.mark.parametrize("case", list(RUNS))
@@ -94,7 +100,7 @@ def test_notebook_publishes_the_in_person_count_of_its_state(run, case):
     result = run(case)
     assert result.summary["state"] == result.state
     assert result.summary["in_person_courses_in_state"] == training.count_in_person(
-        reference.training_courses(), state=result.state
+        offered_courses(), state=result.state
     )
 
 
@@ -125,7 +131,7 @@ def test_profession_barred_in_the_state_gets_an_explanation_not_a_break_even(run
 
 def test_state_without_in_person_courses_points_to_the_nearest(run):
     result = run("NY")
-    nearest = training.availability_by_state(reference.training_courses(), reference.states()).filter(
+    nearest = training.availability_by_state(offered_courses(), reference.states()).filter(
         pl.col("state") == "NY"
     )
     assert result.summary["in_person_courses_in_state"] == 0

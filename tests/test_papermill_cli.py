@@ -84,7 +84,7 @@ def test_empty_price_file_gives_an_explanation_not_a_traceback(tmp_path):
     empty.write_text(HEADER)
     out = tmp_path / "out.ipynb"
     text = assert_clean_report(run("pricing", out, "state", "TX", "prices_path", str(empty)), out)
-    assert "**0** price observations read" in text and "No per-unit prices" in text
+    assert "**0** price quotes read" in text and "No per-unit prices" in text
 
 
 def test_empty_counts_file_gives_an_explanation(tmp_path):

@@ -153,9 +153,9 @@ def test_low_not_above_high(name: str) -> None:
 # --- unit conversions ---------------------------------------------------------------------------
 
 
-def test_conversion_products_are_the_five_brands_once_each() -> None:
+def test_conversion_products_are_the_named_brands_once_each() -> None:
     df = _raw("toxin_unit_conversions.csv")
-    assert sorted(df["product"].to_list()) == sorted(PRODUCTS)
+    assert sorted(df["product"].to_list()) == sorted(PRODUCTS | {"letybo"})
 
 
 def test_botox_conversion_is_one() -> None:
@@ -258,7 +258,7 @@ def test_us_population_2020() -> None:
 
 def test_fees_are_plausible_dollars() -> None:
     df = _typed("published_statistics.csv").filter(
-        pl.col("unit").str.starts_with("USD") & pl.col("value").is_not_null()
+        pl.col("unit").str.starts_with("USD per") & pl.col("value").is_not_null()
     )
     assert df.height > 0
     assert df.filter((pl.col("value") < 50) | (pl.col("value") > 5000)).height == 0
@@ -293,3 +293,16 @@ def test_per_unit_prices_cover_every_product() -> None:
 def test_per_unit_prices_are_plausible() -> None:
     df = _typed("price_benchmarks.csv").filter(pl.col("pricing_model") == "per_unit")
     assert df.filter((pl.col("price_low_usd") < 1) | (pl.col("price_high_usd") > 50)).height == 0
+
+
+def test_letybo_has_no_invented_conversion() -> None:
+    row = _typed("toxin_unit_conversions.csv").filter(pl.col("product") == "letybo").row(0, named=True)
+    assert row["botox_units_per_product_unit_mid"] is None
+    assert "UNKNOWN" in row["notes"] and row["source"]
+
+
+def test_asps_2024_count_is_shipped() -> None:
+    df = _typed("published_statistics.csv").filter(
+        (pl.col("statistic") == "asps_neuromodulator_procedures") & (pl.col("year") == 2024)
+    )
+    assert df["value"].to_list() == [9_883_711]

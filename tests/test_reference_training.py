@@ -25,6 +25,8 @@ COLUMNS = [
     "source",
     "as_of",
     "reliability",
+    "status",
+    "last_seen_offered",
 ]
 FORMATS = {"in_person", "online", "hybrid"}
 HANDS_ON = {"yes", "no"}

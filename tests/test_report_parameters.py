@@ -250,7 +250,8 @@ def test_shipped_notebooks_follow_the_declared_parameters():
 
 
 def test_synthetic_means_the_generated_sample_and_only_for_prices_and_counts():
-    (request,) = build_requests(states="TX", notebooks="pricing", overrides={"prices_path": "synthetic"}, check_files=False)
+    overrides = {"prices_path": "synthetic"}
+    (request,) = build_requests(states="TX", notebooks="pricing", overrides=overrides, check_files=False)
     assert request.parameters["prices_path"] == str(config.SYNTHETIC_FILES["prices"])
     with pytest.raises(ParameterError, match="no synthetic sample of courses"):
         build_requests(states="TX", notebooks="training", overrides={"courses_path": "synthetic"}, check_files=False)

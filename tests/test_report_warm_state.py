@@ -34,12 +34,22 @@ def isolated(tmp_path, monkeypatch):
     polars_config = pl.Config.save()
     print_options = np.get_printoptions()
     monkeypatch.setattr(warm_state, "_fresh", None)
-    # reset() resets all of pandas' options when a notebook imported pandas; the real pandas.reset_option("all")
-    # fails without matplotlib (its plotting.backend default), so a stand-in records the call instead. It has
-    # the two classes plotly looks for when pandas is loaded.
+    # reset() resets pandas' options one by one when a notebook imported pandas; like the real pandas without
+    # matplotlib, the stand-in fails on plotting.backend, and that one failure must not stop the others. It
+    # has the two classes plotly looks for when pandas is loaded.
     pandas_calls = []
+
+    def reset_option(key: str) -> None:
+        if key == "plotting.backend":
+            raise ImportError("matplotlib is required for plotting")
+        pandas_calls.append(key)
+
+    options = {"display.max_rows": 60, "plotting.backend": "matplotlib", "mode.copy_on_write": False}
     fake_pandas = types.SimpleNamespace(
-        reset_option=pandas_calls.append, Series=type("Series", (), {}), Index=type("Index", (), {})
+        reset_option=reset_option,
+        _config=types.SimpleNamespace(config=types.SimpleNamespace(_registered_options=options)),
+        Series=type("Series", (), {}),
+        Index=type("Index", (), {}),
     )
     monkeypatch.setitem(sys.modules, "pandas", fake_pandas)
     project, library = tmp_path / "project", tmp_path / "library"
@@ -122,7 +132,7 @@ def test_reset_restores_what_reset_f_leaves(isolated, monkeypatch):
     assert "POLARS_FMT_MAX_ROWS" not in pl.Config.state(if_set=True)
     assert (pio.renderers.default, pio.templates.default) == (renderer, template)
     assert np.get_printoptions() == print_options
-    assert pandas_calls == ["all"]
+    assert pandas_calls == ["display.max_rows", "mode.copy_on_write"]  # plotting.backend failed, the rest ran
     assert shell.execution_count == 1
     # The project's modules are gone, to be imported afresh; a library a notebook imported stays.
     assert not any(name == "analysis" or name.startswith("analysis.") for name in sys.modules)

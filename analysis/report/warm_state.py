@@ -172,6 +172,17 @@ def _restore_library_options(fresh: _Fresh) -> None:
         fresh.numpy.set_printoptions(**fresh.print_options)
     pandas = sys.modules.get("pandas")
     if pandas is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pandas.reset_option("all")
+        _reset_pandas_options(pandas)
+
+
+def _reset_pandas_options(pandas: Any) -> None:
+    """Every pandas option back to its default, one by one: ``reset_option("all")`` stops at the first
+    option whose validator fails (the plotting backend needs matplotlib, which need not be installed), and a
+    failed reset would cost the kernel a restart."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for key in list(pandas._config.config._registered_options):
+            try:
+                pandas.reset_option(key)
+            except (ImportError, ValueError, TypeError):
+                continue  # that option cannot take its default here; it was never changed from it either

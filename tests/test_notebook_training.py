@@ -131,9 +131,7 @@ def test_profession_barred_in_the_state_gets_an_explanation_not_a_break_even(run
 
 def test_state_without_in_person_courses_points_to_the_nearest(run):
     result = run("NY")
-    nearest = training.availability_by_state(offered_courses(), reference.states()).filter(
-        pl.col("state") == "NY"
-    )
+    nearest = training.availability_by_state(offered_courses(), reference.states()).filter(pl.col("state") == "NY")
     assert result.summary["in_person_courses_in_state"] == 0
     assert result.summary["nearest_in_person_state"] == nearest["nearest_in_person_state"].item()
     assert f"The nearest state with one is **{result.summary['nearest_in_person_state']}**" in texts(result.nb)

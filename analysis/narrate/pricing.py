@@ -118,11 +118,20 @@ def narrate_pooled(pooled: pl.DataFrame, *, state: str) -> str:
             f"There are no per-unit quotes for {name}, so it gets no estimate: the table shows the other states of "
             f"the {division} division for reference, not as {name}'s price."
         )
-    return (
+    text = (
         f"{name}: raw median **{usd(row['raw_median_usd'])}** per Botox-equivalent unit from {row['n']} "
         f"quote{'s' if row['n'] != 1 else ''}; pooled estimate **{usd(row['pooled_usd'])}** (95% interval "
-        f"{usd(row['pooled_low_usd'])}–{usd(row['pooled_high_usd'])}), {row['own_weight']:.0%} of it from "
-        f"{name}'s own quotes and the rest from the {division} division ({row['division_n']} quotes) and the nation."
+        f"{usd(row['pooled_low_usd'])}–{usd(row['pooled_high_usd'])})"
+    )
+    if row["own_weight"] < 0.005:
+        return text + (
+            f". The quotes show no more difference between states of one division than chance gives (the spread "
+            f"between states is estimated at zero), so {name}'s estimate is its division's: the {division} "
+            f"division's {row['division_n']} quotes, pulled toward the nation as far as their number warrants."
+        )
+    return text + (
+        f", {row['own_weight']:.0%} of it from {name}'s own quotes and the rest from the {division} division "
+        f"({row['division_n']} quotes) and the nation."
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from analysis import config
 from analysis.display import banner
 from analysis.narrate.common import synthetic_notice
 from analysis.report import export
@@ -59,3 +60,22 @@ def test_a_synthetic_report_shows_exactly_one_banner(tmp_path, notebook_banner, 
 def test_a_report_on_real_data_shows_no_banner(tmp_path):
     page = page_for(notebook_with_output({"text/html": "<p>numbers</p>"}), synthetic=False, tmp_path=tmp_path)
     assert banners(page) == 0
+
+
+def test_cells_that_exist_for_tests_are_not_in_the_report(tmp_path):
+    check = nbformat.v4.new_code_cell(
+        "# NBVAL_CHECK_OUTPUT\nprint(numbers)",
+        outputs=[nbformat.v4.new_output("stream", name="stdout", text="median_price_per_unit_usd: 13.0\n")],
+        metadata={"tags": ["remove-cell"]},
+    )
+    nb = notebook_with_output({"text/html": "<p>numbers</p>"})
+    nb.cells.append(check)
+    page = page_for(nb, synthetic=False, tmp_path=tmp_path)
+    assert "<p>numbers</p>" in page and "median_price_per_unit_usd" not in page
+
+
+@pytest.mark.parametrize("name", ["overview", "pricing", "providers", "training"])
+def test_every_notebook_hides_its_check_cell_from_reports(name):
+    nb = nbformat.read(config.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")]
+    assert len(checks) == 1 and "remove-cell" in checks[0].metadata.get("tags", [])

@@ -20,13 +20,13 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
-from analysis import normalize
-from analysis.schemas import TABLES, Column, TableSchema
+from analysis import normalize, price_text
+from analysis.schemas import STATE, TABLES, UNSPECIFIED_PRODUCT, Column, TableSchema
 
 ROW_COLUMN = "source_row"  # 1-based row number in the input file (line number for text files)
 REASON_COLUMN = "reason"
@@ -46,10 +46,17 @@ class LoadResult:
     rejects: pl.DataFrame
     column_mapping: dict[str, str]  # file header -> schema column
     ignored_columns: list[str] = field(default_factory=list)
+    n_rows: int | None = None  # rows in the file; more observations when a cell priced several brands
+    notes: list[str] = field(default_factory=list)  # defaults the loader applied, said to the user
 
     @property
     def n_read(self) -> int:
+        """Observations read: the file's rows, plus the extra parts of cells that priced several brands."""
         return self.accepted.height + self.rejects.height
+
+    @property
+    def n_file_rows(self) -> int:
+        return self.n_read if self.n_rows is None else self.n_rows
 
     @property
     def n_accepted(self) -> int:
@@ -65,7 +72,10 @@ class LoadResult:
         return reasons.value_counts(sort=True, name="n").rename({REASON_COLUMN: "reason"})
 
     def summary(self) -> str:
-        return f"{self.path.name}: {self.n_read} rows read, {self.n_accepted} accepted, {self.n_rejected} rejected"
+        read = f"{self.n_file_rows:,} rows read"
+        if self.n_read != self.n_file_rows:
+            read += f" ({self.n_read:,} observations)"
+        return f"{self.path.name}: {read}, {self.n_accepted:,} accepted, {self.n_rejected:,} rejected"
 
 
 # --- reading files into strings -------------------------------------------------------------------
@@ -336,7 +346,7 @@ def _parse_expr(column: Column, text: pl.Expr) -> pl.Expr:
     if kind in _PARSERS:
         return _PARSERS[kind](text)
     if kind == "price":
-        return normalize.parse_price(text)
+        return price_text.parse_price(text)
     raise AssertionError(f"unknown column kind {kind!r}")  # a schema bug, not a user error
 
 
@@ -392,16 +402,20 @@ def _rules(column: Column, text: pl.Expr, parsed: pl.Expr) -> list[tuple[pl.Expr
     return [(bad.fill_null(False), reason) for bad, reason in rules]
 
 
-def _outputs(column: Column, parsed: pl.Expr) -> dict[str, pl.Expr]:
+def _outputs(column: Column, parsed: pl.Expr, text: pl.Expr) -> dict[str, pl.Expr]:
     if column.kind != "price":
         return {column.name: parsed}
     field = parsed.struct.field
     return {
         column.name: field("price_usd"),
+        "price_text": text,  # as read (trimmed): what every derived number can be checked against
         "price_low_usd": field("price_low_usd"),
         "price_high_usd": field("price_high_usd"),
         "price_is_minimum": field("is_minimum"),
-        "_model_hint": field("model_hint"),
+        # read from the text; combined with the other columns by _finish_prices
+        **{f"_text_{name}": field(name) for name in ("model_hint", "model_explicit", "total_usd")},
+        **{f"_text_{name}": field(name) for name in ("units_low", "units_high")},
+        **{f"_text_{name}": field(name) for name in ("n_areas", "areas", "qualifiers")},
     }
 
 
@@ -450,13 +464,15 @@ def validate_frame(
         expr.alias(name)
         for c in schema.columns
         for name, expr in (
-            _outputs(c, pl.col(val[c.name])) if c.name in by_target else {c.name: _empty_column(c)}
+            _outputs(c, pl.col(val[c.name]), pl.col(txt[c.name])) if c.name in by_target else {c.name: _empty_column(c)}
         ).items()
     ]
     checked = staged.with_columns(reasons.list.join(_REASON_SEP).alias(REASON_COLUMN)).collect()
     ok = checked[REASON_COLUMN] == ""
-    accepted = checked.filter(ok).select(ROW_COLUMN, *outputs)
-    rejects = checked.filter(~ok).select(*raw.columns, REASON_COLUMN)
+    parts = [price_text.PART_COLUMN] if price_text.PART_COLUMN in raw.columns else []
+    accepted = checked.filter(ok).select(ROW_COLUMN, *parts, *outputs)
+    shown = [c for c in raw.columns if not c.startswith("__")]  # helper columns added by the loader
+    rejects = checked.filter(~ok).select(*shown, REASON_COLUMN)
     accepted, duplicates = _reject_duplicate_keys(accepted, schema, raw)
     if duplicates.height:
         rejects = pl.concat([rejects, duplicates], how="diagonal_relaxed").sort(ROW_COLUMN)
@@ -480,26 +496,209 @@ def _reject_duplicate_keys(
 
 
 # A qualifier recorded with a quote ("per_unit" when the clinic's list is headed "per unit") names its model
-# when neither the pricing_model column nor the price text does.
-_QUALIFIER_MODELS = (("per_unit", "per_unit"), ("per_area", "per_area"), ("per_session", "per_session"))
+# when the pricing_model column does not.
+_QUALIFIER_MODELS = ("package", "per_unit", "per_area", "per_session", "per_vial")
+# No model words anywhere: an amount this small is a per-unit price (no session, area or vial costs $30 or less;
+# published per-unit prices run from about $3 for Dysport to $25 for Botox). The row says it was inferred.
+INFER_PER_UNIT_MAX_USD = 30.0
+# A per-unit price derived from a total and a unit count outside this band is not used (e.g. "$17 for the first
+# 60 units" is a per-unit price with a threshold, not $0.28 a unit); the row says why.
+PLAUSIBLE_PER_UNIT_USD = (1.0, 100.0)
+_DERIVED_MODELS = ("per_session", "package", "per_vial", "per_area")
+
+
+def _words(column: str) -> pl.Expr:
+    return pl.col(column).str.to_lowercase().str.split(";").list.eval(pl.element().str.strip_chars())
 
 
 def _qualifier_model() -> pl.Expr:
-    words = pl.col("qualifiers").str.to_lowercase().str.split(";").list.eval(pl.element().str.strip_chars())
-    chain = pl.when(words.list.contains("package")).then(pl.lit("package"))
-    for word, model in _QUALIFIER_MODELS:
-        chain = chain.when(words.list.contains(word)).then(pl.lit(model))
+    words = _words("qualifiers")
+    chain = pl.when(words.list.contains(_QUALIFIER_MODELS[0])).then(pl.lit(_QUALIFIER_MODELS[0]))
+    for model in _QUALIFIER_MODELS[1:]:
+        chain = chain.when(words.list.contains(model)).then(pl.lit(model))
     return chain.otherwise(pl.lit(None, dtype=pl.String))
 
 
+def _plain_number(expr: pl.Expr) -> pl.Expr:
+    """12.0 → '12', 12.5 → '12.5', 1200 → '1200' (for the derivation text)."""
+    return expr.round(2).cast(pl.String).str.replace(r"\.0$", "")
+
+
+def _prepare_prices(
+    raw: pl.DataFrame, mapping: dict[str, str], path: Path
+) -> tuple[pl.DataFrame, dict[str, str], list[str]]:
+    """Before validation: cite the file when there is no source column, and split cells that price several
+    brands into one row per brand (``source_part``). Returns the frame, the mapping and notes for the user."""
+    notes: list[str] = []
+    by_target = {target: source for source, target in mapping.items()}
+    if "source" not in by_target:
+        raw = raw.with_columns(pl.lit(path.name).alias("__source"))
+        mapping = {**mapping, "__source": "source"}
+        notes.append(f"no source column: every row cites the file, {path.name!r}")
+    if "state" not in by_target:
+        notes.append("no state column: every row's state is unknown (national figures only)")
+    price_column = by_target["price_usd"]
+    raw, split = price_text.split_several_prices(raw, price_column, ROW_COLUMN)
+    if split.any():
+        # a part's brand is the one its own text names, whatever the product cell says
+        if "product" in by_target:
+            raw = raw.with_columns(
+                pl.when(split)
+                .then(pl.col(price_column))
+                .otherwise(pl.col(by_target["product"]))
+                .alias(by_target["product"])
+            )
+        else:
+            raw = raw.with_columns(pl.when(split).then(pl.col(price_column)).alias("__product"))
+            mapping = {**mapping, "__product": "product"}
+        n_rows = raw.filter(split)[ROW_COLUMN].n_unique()
+        notes.append(
+            f"{n_rows:,} row(s) priced several brands in one cell: split into {int(split.sum()):,} observations "
+            f"(one per brand; {price_text.PART_COLUMN} numbers them)"
+        )
+    return raw, mapping, notes
+
+
 def _finish_prices(accepted: pl.DataFrame) -> pl.DataFrame:
-    """Prices: an empty pricing model takes the hint in the price text, else the quote's qualifiers; unknown
-    spellings stay 'unknown'."""
-    return accepted.with_columns(
-        pl.coalesce("pricing_model", "_model_hint", _qualifier_model()).alias("pricing_model"),
-        pl.col("provider_type").fill_null("unknown"),
-        pl.col("product").fill_null("unknown"),
-    ).drop("_model_hint")
+    """Prices: resolve each row's pricing model, product, units, areas and qualifiers from its columns and its
+    text; derive the price per unit (in the product's own units) and per area; say how in ``derivation``.
+
+    The model comes from, first that applies: the pricing_model column; the price text when it says so in so many
+    words ("per unit", "$12 a unit", "3 areas"); the qualifiers column; the price text's weaker signs (package,
+    vial, a named area, a unit count; within a split cell, a part without model words takes its neighbour's); a
+    named area in the treatment_area column → per area; an amount of $30 or less with no model words → per
+    unit, *inferred*.
+    """
+    col = pl.col
+    f = pl.field
+    has_parts = price_text.PART_COLUMN in accepted.columns and accepted[price_text.PART_COLUMN].is_not_null().any()
+    text_model = col("_text_model_hint")
+    if has_parts:  # "Botox $10 per unit, Dysport $4": the Dysport part is per unit too
+        text_model = pl.coalesce(text_model, text_model.drop_nulls().first().over(ROW_COLUMN))
+    column_areas = price_text._joined_labels(price_text.AREA_PATTERNS, col("treatment_area").str.to_lowercase())
+    areas = pl.coalesce(column_areas, col("treatment_area"), col("_text_areas"))
+    units_text = col("_text_units_low") + (col("_text_units_high") - col("_text_units_low")) / 2
+    qualifiers = (
+        pl.concat_list(_words("qualifiers").fill_null([]), col("_text_qualifiers").str.split(";").fill_null([]))
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.unique(maintain_order=True)
+        .list.join(";")
+    )
+    staged = (
+        accepted.with_columns(
+            pl.struct(
+                column_model=col("pricing_model"),
+                explicit_model=pl.when(col("_text_model_explicit")).then(col("_text_model_hint")),
+                qualifier_model=_qualifier_model(),
+                text_model=text_model,
+                area_model=pl.when(column_areas.is_not_null()).then(pl.lit("per_area")),
+                inferred_model=pl.when((col("price_usd") > 0) & (col("price_usd") <= INFER_PER_UNIT_MAX_USD)).then(
+                    pl.lit("per_unit")
+                ),
+                units=pl.coalesce(col("units"), units_text),
+                units_from_text=col("units").is_null() & units_text.is_not_null(),
+                n_areas=pl.coalesce(col("_text_n_areas"), areas.str.count_matches(";") + 1),
+            ).alias("__r")
+        )
+        .with_columns(
+            col("__r").struct.with_fields(
+                model=pl.coalesce(
+                    f("column_model"), f("explicit_model"), f("qualifier_model"), f("text_model"), f("area_model")
+                ),
+            )
+        )
+        .with_columns(
+            col("__r").struct.with_fields(
+                model_source=pl.when(f("column_model").is_not_null())
+                .then(pl.lit("pricing_model column"))
+                .when(f("explicit_model").is_not_null())
+                .then(pl.lit("price text"))
+                .when(f("qualifier_model").is_not_null())
+                .then(pl.lit("qualifiers column"))
+                .when(f("text_model").is_not_null())
+                .then(pl.lit("price text"))
+                .when(f("area_model").is_not_null())
+                .then(pl.lit("area named"))
+                .when(f("inferred_model").is_not_null())
+                .then(pl.lit("inferred")),
+                model=pl.coalesce(f("model"), f("inferred_model")),
+            )
+        )
+        .with_columns(
+            col("__r").struct.with_fields(
+                raw_per_unit=pl.when(f("model") == "per_unit")
+                .then(col("price_usd"))
+                .when(f("model").is_in(_DERIVED_MODELS) & (f("units") > 0))
+                .then(col("price_usd") / f("units")),
+            )
+        )
+        .with_columns(
+            col("__r").struct.with_fields(
+                implausible=(f("model") != "per_unit")
+                & ~f("raw_per_unit").is_between(*PLAUSIBLE_PER_UNIT_USD).fill_null(True),
+            )
+        )
+    )
+    r = col("__r").struct.field
+    per_unit = pl.when(~r("implausible")).then(r("raw_per_unit"))
+    basis = (
+        pl.when(per_unit.is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(r("model_source") == "inferred")
+        .then(pl.lit("inferred"))
+        .when(r("model") == "per_unit")
+        .then(pl.lit("quoted"))
+        .otherwise(pl.lit("derived"))
+    )
+    n_areas = pl.when(r("model") == "per_area").then(r("n_areas").fill_null(1))
+    money = pl.format("${}", _plain_number(col("price_usd")))
+    derivation = pl.concat_str(
+        [
+            pl.when(r("model").is_null())
+            .then(pl.lit("no pricing model (say per unit, per area or per session)"))
+            .when(r("model_source") == "inferred")
+            .then(pl.lit(f"per unit, inferred: no model words and ${INFER_PER_UNIT_MAX_USD:.0f} or less"))
+            .otherwise(pl.format("{} from the {}", r("model"), r("model_source"))),
+            pl.when(col("_text_total_usd").is_not_null()).then(
+                pl.format("the per-unit amount stated beside a total of ${}", _plain_number(col("_text_total_usd")))
+            ),
+            pl.when(basis == "derived").then(pl.format("per unit = {} ÷ {} units", money, _plain_number(r("units")))),
+            pl.when(r("implausible") & r("raw_per_unit").is_not_null()).then(
+                pl.format(
+                    "no per-unit price: {} ÷ {} units is not a plausible unit price", money, _plain_number(r("units"))
+                )
+            ),
+            pl.when(r("units_from_text") & (r("model") == "per_unit")).then(
+                pl.format("{} units stated (per-unit price unchanged)", _plain_number(r("units")))
+            ),
+            pl.when(n_areas > 1).then(pl.format("per area = {} ÷ {} areas", money, n_areas)),
+            pl.when(col("price_low_usd") < col("price_high_usd")).then(pl.lit("range midpoint")),
+            pl.when(col("price_is_minimum")).then(pl.lit("lower bound ('from')")),
+            pl.when(pl.col(price_text.PART_COLUMN).is_not_null() if has_parts else pl.lit(False)).then(
+                pl.format("part {} of a cell pricing several brands", pl.col(price_text.PART_COLUMN))
+            ),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    product_from_text = normalize.product(col("price_text"))
+    return (
+        staged.with_columns(
+            pricing_model=r("model"),
+            units=r("units"),
+            n_areas=n_areas.cast(pl.Int32),
+            treatment_area=areas,
+            qualifiers=pl.when(qualifiers == "").then(pl.lit(None, dtype=pl.String)).otherwise(qualifiers),
+            price_per_unit_usd=per_unit,
+            price_per_area_usd=pl.when(r("model") == "per_area").then(col("price_usd") / n_areas),
+            per_unit_basis=basis,
+            derivation=derivation,
+            provider_type=col("provider_type").fill_null("unknown"),
+            product=pl.coalesce(col("product"), product_from_text, pl.lit(UNSPECIFIED_PRODUCT)),
+        )
+        .drop("__r")
+        .drop([c for c in accepted.columns if c.startswith("_text_")])
+    )
 
 
 def load_table(
@@ -509,6 +708,7 @@ def load_table(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    strict: bool = False,
 ) -> LoadResult:
     """Read, match, parse and validate one file as ``table`` (one of ``analysis.schemas.TABLES``).
 
@@ -520,21 +720,30 @@ def load_table(
         ``prices``, ``state_rules``, ``training`` or ``provider_counts``.
     columns
         Explicit header mapping for names the aliases do not cover, e.g. ``{"Cost": "price_usd"}``.
+    strict
+        Prices only: reject a quote without a state (by default it is kept, state unknown, for national figures).
     """
     if table not in TABLES:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
     schema = TABLES[table]
+    if strict and table == "prices":
+        schema = replace(schema, columns=tuple(STATE if c.name == "state" else c for c in schema.columns))
     path = Path(path)
     raw = read_raw(path, encoding=encoding, sheet=sheet)
+    n_rows = raw.height
     mapping, ignored = match_columns(raw.columns, schema, path, columns)
+    notes: list[str] = []
+    if table == "prices":
+        raw, mapping, notes = _prepare_prices(raw, mapping, path)
     accepted, rejects = validate_frame(raw, schema, mapping)
     if table == "prices":
         accepted = _finish_prices(accepted)
     else:
         accepted = accepted.drop([c for c in accepted.columns if c.startswith("_")])
-    result = LoadResult(table, path, accepted, rejects, mapping, ignored)
+    mapping = {k: v for k, v in mapping.items() if not k.startswith("__")}
+    result = LoadResult(table, path, accepted, rejects, mapping, ignored, n_rows=n_rows, notes=notes)
     if result.n_read != raw.height:  # the accounting rule; a failure here is a bug in this module
-        raise AssertionError(f"{path}: read {raw.height} rows but accounted for {result.n_read}")
+        raise AssertionError(f"{path}: read {raw.height} observations but accounted for {result.n_read}")
     return result
 
 

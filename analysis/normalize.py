@@ -7,23 +7,23 @@ so the builders scale to tens of millions of rows (they compile to polars' nativ
 builder            result
 =================  ===========================================================================
 ``state_code``     2-letter USPS code of the 50 states + DC (String), else null
-``product``        one of :data:`analysis.schemas.PRODUCTS`, else null (= brand unknown)
+``product``        one of :data:`analysis.schemas.PRODUCTS` or ``unspecified``, else null
 ``provider_type``  one of :data:`analysis.schemas.PROVIDER_TYPES`, else null
 ``pricing_model``  one of :data:`analysis.schemas.PRICING_MODELS`, else null
-``parse_price``    Struct ``{price_low_usd, price_high_usd, price_usd, model_hint, is_minimum, problem}``
 =================  ===========================================================================
 
 Unrecognised text becomes null; the caller turns null into a reject reason or ``'unknown'``.
 
 Decisions
 ---------
-* **Generic words are unknown, not 'other'.** ``product`` returns ``'other'`` only for a *named* brand
-  outside the five (Letybo, Relfydess, Myobloc, Botulax, …). Generic words ("neurotoxin", "tox",
-  "toxin", "wrinkle relaxer", "botulinum toxin") mean the brand is unknown → null.
+* **Generic words and several brands are 'unspecified', kept.** ``product`` returns ``'other'`` only for a
+  *named* brand outside the six (Relfydess, Myobloc, Botulax, …). Generic words ("neurotoxin", "tox", "toxin",
+  "neuromodulator", "wrinkle relaxer", "botulinum toxin") and a cell naming two or more different brands
+  ("Botox or Dysport", "Botox/Xeomin") give ``'unspecified'``: the quote is kept, but its price is never
+  converted to Botox units (the brand, and with it the unit, is not known). A word that is neither a brand nor a
+  generic toxin word ("Restylane", "Bottox") is null, and the loader rejects the row.
   The word "Botox" itself is taken at face value (→ ``botox_cosmetic``) even though people use it
   generically; nothing in the text can tell the two apart.
-* **A cell naming two or more different brands is null** ("Botox or Dysport"): the price cannot be
-  attributed to one brand.
 * Foreign trade names of the same molecule map to the US brand (Vistabel → Botox, Azzalure → Dysport,
   Bocouture → Xeomin, Nabota → Jeuveau).
 * **Provider type: the highest credential wins** ("RN, BSN, NP-C" → nurse_practitioner): physician >
@@ -31,22 +31,8 @@ Decisions
   (weak, → physician) > aesthetician > medical assistant. A bare "nurse" (or "nurse injector",
   "aesthetic nurse") → registered_nurse; LPN/LVN must be spelled out. DNP → nurse_practitioner;
   oral / maxillofacial surgeon → dentist.
-* **$0 is a valid price** (free consultation, promotion): it is kept as ``0.0`` without a problem;
-  range checks belong to the schema (``minimum`` / ``maximum``). Huge numbers are kept too.
-* ``parse_price`` gives exactly one of ``price_usd`` / ``problem`` for every row (null input included:
-  ``problem = 'blank price'``). When there is a problem, the three price fields are null.
-* When the text contains ``$``, the amount after the first ``$`` is the price ("Botox 20 units for
-  $240" → 240; "$12/unit (was $300-$500)" → 12); otherwise the first number in the text is. A range
-  must start at that amount.
-* A minus sign makes a price negative only when glued to the amount read ("-12", "-$12", "$-12"):
-  "Botox - $12" (label dash) and "$12 (-20% off)" (discount) are $12.
-* "call for price" wording (call / contact / inquire / ask / upon request / varies / quote) wins over
-  digits without a ``$`` ("Call (555) 123-4567" is no price, not a 555 price).
-* ``nan`` / ``inf`` / ``infinity`` and overflowing literals (``1e309``) → ``'not finite'``;
-  ``N/A``, ``none``, ``null``, ``-``, ``tbd`` → ``'no price (n/a)'``; "Free" (no digits) → not a number
-  (write ``$0`` for a free item).
-* ``model_hint`` needs an explicit "per …" / "/…" / "a …" / "each …" ("$12 per unit", "$11.50 / u");
-  "20 units for $240" gives no hint. Package words anywhere give ``package``.
+
+Price text is read by :mod:`analysis.price_text`.
 
 Performance: intermediate results are materialised as fields of a struct (``struct.with_fields`` /
 ``pl.field``), because polars does not eliminate common sub-expressions inside ``when/then`` chains;
@@ -58,11 +44,10 @@ from __future__ import annotations
 import polars as pl
 
 from analysis import states
+from analysis.schemas import UNSPECIFIED_PRODUCT
 
 __all__ = [
-    "PRICE_FIELDS",
     "normalize_text",
-    "parse_price",
     "pricing_model",
     "product",
     "provider_type",
@@ -140,21 +125,35 @@ _PRODUCT_PATTERNS: dict[str, str] = {
 }
 
 
+# Words that name a botulinum toxin without naming its brand.
+_GENERIC_TOXIN = (
+    r"\b(?:tox|toxins?|neurotoxins?|neuromodulators?|botulinum|botulinum toxin|wrinkle relaxers?|anti-?wrinkle"
+    r"|injectables?|baby tox|bt-?a)\b"
+)
+
+
 def product(expr: pl.Expr) -> pl.Expr:
-    """Brand → ``botox_cosmetic | dysport | xeomin | jeuveau | daxxify | letybo | other``; else null.
+    """Brand → ``botox_cosmetic | dysport | xeomin | jeuveau | daxxify | letybo | other``; a generic word or
+    several brands → ``unspecified``; else null.
 
     Brand names, trade marks (``BOTOX®``) and generic molecule names (``onabotulinumtoxinA``,
-    ``prabotulinumtoxinA-xvfs``, …) are recognised; 'other' is a *named* brand outside the five.
-    Generic words ("neurotoxin", "tox") and cells naming two different brands give null.
+    ``prabotulinumtoxinA-xvfs``, …) are recognised; 'other' is a *named* brand outside the six.
     """
     # Staged through a struct so that the lower-cased text and each hit are computed once.
     hits = {name: pl.field("text").str.contains(pattern) for name, pattern in _PRODUCT_PATTERNS.items()}
     n_hits = pl.sum_horizontal([pl.field(name).cast(pl.Int8) for name in hits])
     brand = _first_match([(pl.field(name), name) for name in hits])
+    unspecified = pl.lit(UNSPECIFIED_PRODUCT, dtype=pl.String)
     result = (
         pl.struct(expr.str.to_lowercase().alias("text"))
         .struct.with_fields(**hits)
-        .struct.eval(brand=pl.when(n_hits == 1).then(brand).otherwise(pl.lit(None, dtype=pl.String)))
+        .struct.eval(
+            brand=pl.when(n_hits == 1)
+            .then(brand)
+            .when((n_hits > 1) | pl.field("text").str.contains(_GENERIC_TOXIN))
+            .then(unspecified)
+            .otherwise(pl.lit(None, dtype=pl.String))
+        )
         .struct.field("brand")
     )
     return _keep_name(result, expr)
@@ -218,6 +217,7 @@ _MODEL_PATTERNS: tuple[tuple[str, str], ...] = (  # first match wins
     ("per_unit", r"\bunits?\b|^(?:per ?|/ ?)?u$|/ ?u\b|\bper u\b"),
     ("per_area", r"\b(?:areas?|zones?|sites?|regions?)\b"),
     ("per_session", r"\b(?:sessions?|visits?|treatments?|appointments?|tx|procedures?|flat)\b"),
+    ("per_vial", r"\b(?:vials?|syringes?)\b"),
 )
 
 
@@ -225,179 +225,8 @@ def pricing_model(expr: pl.Expr) -> pl.Expr:
     """Explicit pricing-model text → ``per_unit | per_area | per_session | package``; else null.
 
     "per unit", "unit", "per_unit", "/u" → per_unit; "per area", "zone" → per_area;
-    "session", "visit", "treatment" → per_session; "package", "bundle", "membership" → package.
+    "session", "visit", "treatment" → per_session; "package", "bundle", "membership" → package;
+    "vial", "syringe", "per_vial" → per_vial.
     """
     text = normalize_text(expr).str.replace_all(r"[_\-]+", " ")
     return _keep_name(_classify(text, _MODEL_PATTERNS), expr)
-
-
-# --- prices ------------------------------------------------------------------------------------
-
-# A number token: starts and ends with a digit (so "12," or "12." lose their punctuation) and may hold
-# commas, dots and an exponent. Whether it is a *valid* number is checked afterwards, so that
-# "12.5.3" is reported instead of being read as 12.5.
-_NUM = r"\.?[0-9](?:[0-9,.]*[0-9])?(?:e[+-]?[0-9]+)?"
-_VALID_NUMBER = r"^(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)(?:e[+-]?[0-9]+)?$"
-# What may sit between the low number and the range separator: "$10/unit - $14/unit", "300 usd to 500".
-_SUFFIX = r"(?:\s*(?:usd|dollars?))?(?:\s*(?:/|per)\s*[a-z]+)?"
-_SEP = r"\s*(?:-|to|through|thru)\s*(?:usd\s*)?"
-# Ranges are anchored so that they start at the first $-amount (resp. the first number): in
-# "$12/unit (was $300-$500)" the price is $12, in "(555) 123-4567" it is not a 123-4567 range.
-# A minus sign counts only when it is glued to the number that is read ("-12", "-$12", "$-12",
-# "$ -12"), so "Botox - $12" is a label dash and "$12 (-20%)" a discount, neither a negative price.
-_DOLLAR_RANGE = (
-    rf"^[^$]*?(?P<sign_a>-?)\$\s*(?P<sign_a2>-?)\s*(?P<low_a>{_NUM}){_SUFFIX}{_SEP}"
-    rf"\$?\s*(?P<high_a>{_NUM})"  # "$300-500"
-    rf"|^[^$]*?(?P<sign_b>-?)(?P<low_b>{_NUM}){_SUFFIX}{_SEP}\$\s*(?P<high_b>{_NUM})"  # "300-$500"
-)
-_DOLLAR_SINGLE = rf"(?P<sign>-?)\$\s*(?P<sign2>-?)\s*(?P<number>{_NUM})"
-_PLAIN_RANGE = rf"^[^0-9]*?(?P<sign>-?)(?P<low>{_NUM}){_SUFFIX}{_SEP}(?P<high>{_NUM})"
-_PLAIN_SINGLE = rf"(?P<sign>-?)(?P<number>{_NUM})"
-
-_DASHES = r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"
-_NA_MARKERS = r"^(?:n/?a|none|null|nil|-+|\?+|tbd|tba|unknown|not available|not listed)$"
-_NOT_FINITE_WORDS = r"^[+-]?(?:nan|inf|infinity)$"
-_CALL_FOR_PRICE = (
-    r"\b(?:call|contact|inquire|enquire|ask|quote|consult for|upon request|on request|varies|vary"
-    r"|message|dm)\b"
-)
-_CURRENCY = (
-    r"([€£¥₹₩₽₺₪₱₦₫฿₴]"
-    r"|\b(?:eur|euros?|gbp|cad|aud|nzd|mxn|jpy|yen|inr|chf|cny|rmb|krw|brl|zar|sek|nok|dkk|pln|hkd|sgd)\b"
-    r"|\b(?:c|ca|cad|a|au|aud|nz|nzd|mx|mxn|hk|hkd|s|sg|sgd|r)\$)"
-)
-_MINIMUM = r"\b(?:from|starting|starts|start at|as low as|min|minimum|at least|and up|or more)\b|[0-9]\s*\+"
-_HINT = (
-    r"(?:/|\bper\b|\ba\b|\beach\b|\bea\b)\s*"
-    r"(units?|u|areas?|zones?|sites?|sessions?|visits?|treatments?|appointments?|tx)\b"
-)
-_HINT_MODEL: dict[str, str] = {
-    **dict.fromkeys(("unit", "units", "u"), "per_unit"),
-    **dict.fromkeys(("area", "areas", "zone", "zones", "site", "sites"), "per_area"),
-    **dict.fromkeys(
-        ("session", "sessions", "visit", "visits", "treatment", "treatments", "appointment", "appointments", "tx"),
-        "per_session",
-    ),
-}
-_PACKAGE_WORDS = r"\b(?:packages?|bundles?|memberships?|pkgs?)\b"
-
-PRICE_FIELDS: tuple[str, ...] = (
-    "price_low_usd",
-    "price_high_usd",
-    "price_usd",
-    "model_hint",
-    "is_minimum",
-    "problem",
-)
-
-
-def _to_float(token: pl.Expr) -> pl.Expr:
-    return token.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-
-
-def parse_price(expr: pl.Expr) -> pl.Expr:
-    """Free price text → Struct ``{price_low_usd, price_high_usd, price_usd, model_hint, is_minimum,
-    problem}``.
-
-    ``$12/unit``, ``12 USD per unit``, ``$11.50 / u``, ``$300-$500 per area``, ``300 to 500``,
-    ``from $199``, ``$199+``, ``$1,200.00``, ``12 dollars`` parse; a range keeps low and high and
-    ``price_usd`` is the midpoint. ``model_hint`` comes from "/unit", "per area", "per visit",
-    "package"…; ``is_minimum`` from "from", "starting at", "$199+". ``problem`` explains rows without
-    a price ("blank price", "no price (call for price)", "no price (n/a)", "not a number: '…'",
-    "negative price", "non-USD currency (€)", "not finite", "range low > high"); exactly one of
-    ``price_usd`` and ``problem`` is non-null.
-    """
-    f = pl.field
-    text_fields = {
-        # the text as quoted back in problems: whitespace-normalised, original case
-        "shown": expr.str.replace_all(r"[\u200b\u200c\u200d\u2060\ufeff]", "")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars(),
-    }
-    # Each stage reads the fields materialised by the previous one (pl.field), so no regex runs twice.
-    staged = (
-        pl.struct(**text_fields)
-        .struct.with_fields(text=f("shown").str.to_lowercase().str.replace_all(_DASHES, "-"))
-        .struct.with_fields(
-            dollar_range=f("text").str.extract_groups(_DOLLAR_RANGE),
-            plain_range=f("text").str.extract_groups(_PLAIN_RANGE),
-            dollar_single=f("text").str.extract_groups(_DOLLAR_SINGLE),
-            plain_single=f("text").str.extract_groups(_PLAIN_SINGLE),
-            currency=f("text").str.extract(_CURRENCY, 1),
-            hint_word=f("text").str.extract(_HINT, 1),
-            is_package=f("text").str.contains(_PACKAGE_WORDS),
-            is_minimum=f("text").str.contains(_MINIMUM).fill_null(False),
-            is_blank=f("text").is_null() | (f("text") == ""),
-            is_na=f("text").str.contains(_NA_MARKERS),
-            is_not_finite_word=f("text").str.contains(_NOT_FINITE_WORDS),
-            is_call=f("text").str.contains(_CALL_FOR_PRICE),
-        )
-        .struct.with_fields(
-            dollar_low=pl.coalesce(f("dollar_range").struct.field("low_a"), f("dollar_range").struct.field("low_b")),
-            dollar_high=pl.coalesce(f("dollar_range").struct.field("high_a"), f("dollar_range").struct.field("high_b")),
-            dollar_range_sign=pl.concat_str(
-                [f("dollar_range").struct.field(name) for name in ("sign_a", "sign_a2", "sign_b")], ignore_nulls=True
-            ),
-            dollar_number=f("dollar_single").struct.field("number"),
-            dollar_sign=pl.concat_str(
-                [f("dollar_single").struct.field("sign"), f("dollar_single").struct.field("sign2")]
-            ),
-            plain_low=f("plain_range").struct.field("low"),
-            plain_high=f("plain_range").struct.field("high"),
-            plain_range_sign=f("plain_range").struct.field("sign"),
-            plain_number=f("plain_single").struct.field("number"),
-            plain_sign=f("plain_single").struct.field("sign"),
-        )
-        .struct.with_fields(
-            # the number read: a $-range, else the first $-amount, else a plain range, else the first number
-            low_text=pl.coalesce(f("dollar_low"), f("dollar_number"), f("plain_low"), f("plain_number")),
-            high_text=pl.coalesce(f("dollar_high"), f("dollar_number"), f("plain_high"), f("plain_number")),
-            sign=pl.coalesce(
-                pl.when(f("dollar_low").is_not_null()).then(f("dollar_range_sign")),
-                f("dollar_sign"),
-                pl.when(f("plain_low").is_not_null()).then(f("plain_range_sign")),
-                f("plain_sign"),
-            ),
-            has_dollar_number=f("dollar_number").is_not_null() | f("dollar_low").is_not_null(),
-        )
-        .struct.with_fields(
-            low=_to_float(f("low_text")),
-            high=_to_float(f("high_text")),
-            is_valid=f("low_text").str.contains(_VALID_NUMBER) & f("high_text").str.contains(_VALID_NUMBER),
-        )
-        .struct.with_fields(
-            problem=pl.when(f("is_blank"))
-            .then(pl.lit("blank price"))
-            .when(f("is_na"))
-            .then(pl.lit("no price (n/a)"))
-            .when(f("is_not_finite_word"))
-            .then(pl.lit("not finite"))
-            .when(f("currency").is_not_null())
-            .then(pl.format("non-USD currency ({})", f("currency").str.to_uppercase()))
-            .when(f("is_call") & ~f("has_dollar_number"))
-            .then(pl.lit("no price (call for price)"))
-            .when(f("low_text").is_null() | ~f("is_valid"))
-            .then(pl.format("not a number: '{}'", f("shown").str.slice(0, 60)))
-            .when(f("sign").str.contains("-", literal=True))
-            .then(pl.lit("negative price"))
-            .when(~f("low").is_finite() | ~f("high").is_finite())
-            .then(pl.lit("not finite"))
-            .when(f("low") > f("high"))
-            .then(pl.lit("range low > high"))
-            .otherwise(pl.lit(None, dtype=pl.String))
-        )
-    )
-    ok = f("problem").is_null()
-    no_price = pl.lit(None, dtype=pl.Float64)
-    result = staged.struct.eval(
-        price_low_usd=pl.when(ok).then(f("low")).otherwise(no_price),
-        price_high_usd=pl.when(ok).then(f("high")).otherwise(no_price),
-        # low + (high - low) / 2 rather than (low + high) / 2: no overflow for huge finite values
-        price_usd=pl.when(ok).then(f("low") + (f("high") - f("low")) / 2).otherwise(no_price),
-        model_hint=pl.when(f("is_package"))
-        .then(pl.lit("package", dtype=pl.String))
-        .otherwise(f("hint_word").replace_strict(_HINT_MODEL, default=None, return_dtype=pl.String)),
-        is_minimum=f("is_minimum"),
-        problem=f("problem"),
-    )
-    return _keep_name(result, expr)

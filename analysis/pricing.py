@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from analysis.normalize import parse_price  # noqa: F401  (re-exported: the price parser lives with the vocabularies)
+from analysis.price_text import parse_price  # noqa: F401  (re-exported: the price parser has its own module)
 
 DEFAULT_PRICE_CAP_USD = 500.0  # the seed's "treatments cost up to about $500"
 GROUPABLE = ("state", "region", "division", "city", "provider_type", "product", "pricing_model")
@@ -33,26 +33,30 @@ def add_botox_equivalent_price(prices: Frame, conversions: Frame) -> pl.LazyFram
     """Add ``botox_units_factor`` and ``price_per_botox_unit_usd``.
 
     ``conversions`` has ``product`` and ``botox_units_per_product_unit_mid`` (e.g. Dysport ≈ 0.36: one
-    Dysport unit does what about a third of a Botox unit does). A per-unit quote is divided by the
-    factor; a session or package quote with a unit count is divided by the Botox-equivalent units.
-    Unknown products and quotes without units stay null — they are not guessed.
+    Dysport unit does what about a third of a Botox unit does). The price per unit in the product's own units
+    (``price_per_unit_usd``, set by the loader: quoted, derived from a total and a unit count, or inferred) is
+    divided by the factor; frames without that column get it here from the model and units (a per-unit quote
+    as it is, a session, package, vial or area quote with a unit count divided by the units).
+    Unspecified and unknown products and quotes without units stay null — they are not guessed.
     """
     factors = _lazy(conversions).select(
         "product", pl.col("botox_units_per_product_unit_mid").alias("botox_units_factor")
     )
-    per_unit = pl.col("price_usd") / pl.col("botox_units_factor")
-    per_unit_from_units = pl.col("price_usd") / (pl.col("units") * pl.col("botox_units_factor"))
-    return (
-        _lazy(prices)
-        .join(factors, on="product", how="left")
-        .with_columns(
+    lf = _lazy(prices)
+    if "price_per_unit_usd" not in lf.collect_schema().names():
+        lf = lf.with_columns(
             pl.when(pl.col("pricing_model") == "per_unit")
-            .then(per_unit)
-            .when(pl.col("pricing_model").is_in(["per_session", "package", "per_area"]) & (pl.col("units") > 0))
-            .then(per_unit_from_units)
+            .then(pl.col("price_usd"))
+            .when(
+                pl.col("pricing_model").is_in(["per_session", "package", "per_area", "per_vial"])
+                & (pl.col("units") > 0)
+            )
+            .then(pl.col("price_usd") / pl.col("units"))
             .otherwise(None)
-            .alias("price_per_botox_unit_usd")
+            .alias("price_per_unit_usd")
         )
+    return lf.join(factors, on="product", how="left").with_columns(
+        (pl.col("price_per_unit_usd") / pl.col("botox_units_factor")).alias("price_per_botox_unit_usd")
     )
 
 
@@ -74,14 +78,19 @@ def estimate_area_prices(prices: Frame, units_per_area: Frame) -> pl.LazyFrame:
     """
     areas = default_units_per_area(units_per_area)
     keep = ["state", "provider_type", "product", "source"]
+    lf = _lazy(prices)
+    # A quote for several areas at once ("$450 (3 areas)") is split evenly over them (the loader's
+    # price_per_area_usd); frames without that column take each per-area quote as it is.
+    per_area = (
+        pl.col("price_per_area_usd") if "price_per_area_usd" in lf.collect_schema().names() else pl.col("price_usd")
+    )
     quoted = (
-        _lazy(prices)
-        .filter((pl.col("pricing_model") == "per_area") & pl.col("treatment_area").is_not_null())
+        lf.filter((pl.col("pricing_model") == "per_area") & pl.col("treatment_area").is_not_null())
         .with_columns(pl.col("treatment_area").str.split(";").alias("area"))
         .explode("area")
         .with_columns(pl.col("area").str.strip_chars().str.to_lowercase())
         .join(areas.select("area", "label"), on="area", how="inner")
-        .select(*keep, "area", "label", pl.col("price_usd").alias("area_price_usd"), pl.lit("quoted").alias("basis"))
+        .select(*keep, "area", "label", per_area.alias("area_price_usd"), pl.lit("quoted").alias("basis"))
     )
     estimated = (
         _lazy(prices)

@@ -8,7 +8,7 @@ that break a rule to a rejects table with a reason. Units are part of the column
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # --- controlled vocabularies -------------------------------------------------------------------
 
@@ -43,10 +43,12 @@ PRODUCT_LABELS: dict[str, str] = {
     "daxxify": "Daxxify",
     "letybo": "Letybo",
     "other": "Other",
+    "unspecified": "Brand not named",
     "unknown": "Unknown",
 }
+UNSPECIFIED_PRODUCT = "unspecified"  # a quote whose brand is not named ("tox") or not one ("Botox or Dysport")
 
-PRICING_MODELS: tuple[str, ...] = ("per_unit", "per_area", "per_session", "package")
+PRICING_MODELS: tuple[str, ...] = ("per_unit", "per_area", "per_session", "package", "per_vial")
 
 MAY_INJECT: tuple[str, ...] = ("yes", "no", "conditional", "unknown")
 SUPERVISION_LEVELS: tuple[str, ...] = (
@@ -145,7 +147,8 @@ PRICES = TableSchema(
     name="prices",
     description="Price observations: one quoted price for a neurotoxin treatment.",
     columns=(
-        SOURCE,
+        # A price list without a source column cites the file itself (the loader says so).
+        replace(SOURCE, required=False),
         Column(
             "observed_date",
             "date",
@@ -160,7 +163,14 @@ PRICES = TableSchema(
             required=False,
             aliases=("clinic_name", "provider_name", "practice", "practice_name", "business", "name", "med_spa"),
         ),
-        STATE,
+        # A quote from a page that names no state is kept for national figures (state null); a state that is
+        # not a US state or DC is still a reject. load_table(strict=True) rejects a missing state instead.
+        replace(
+            STATE,
+            required=False,
+            nullable=True,
+            description=STATE.description + " Empty: state unknown (national figures only).",
+        ),
         Column("city", "str", "City as written.", required=False, aliases=("town", "locality")),
         Column(
             "provider_type",
@@ -172,7 +182,8 @@ PRICES = TableSchema(
         Column(
             "product",
             "product",
-            f"Toxin brand, one of {', '.join(PRODUCTS)}; brand and generic names are accepted.",
+            f"Toxin brand, one of {', '.join(PRODUCTS)}; brand and generic names are accepted. Empty, a generic "
+            "word (tox, neurotoxin) or several brands: 'unspecified' (kept, never converted to Botox units).",
             required=False,
             aliases=("brand", "toxin", "neurotoxin", "neuromodulator", "drug", "product_as_written"),
         ),

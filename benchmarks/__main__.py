@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ("pricing", "nppes", "reports")
+MODULES = ("parse", "pricing", "nppes", "reports")
 
 
 def _fmt(value: object) -> str:

@@ -109,7 +109,7 @@ def make_data(rows: int = ROWS) -> tuple[Path, Path]:
     import polars as pl
 
     from analysis import reference, sample
-    from analysis.normalize import parse_price
+    from analysis.price_text import parse_price
 
     WORK.mkdir(parents=True, exist_ok=True)
     path, conv = WORK / f"prices_{rows}.parquet", WORK / "conversions.parquet"

@@ -75,15 +75,16 @@ def test_rejects_keep_the_row_as_read(tmp_path):
     assert row["State"] == "Texas" and row["Price"] == "-12"
 
 
-def test_unrecognised_blank_provider_and_product_become_unknown(tmp_path):
-    text = "state,price,source\nTX,$12/unit,https://e.com\n"
+def test_blank_provider_becomes_unknown_and_an_unnamed_brand_unspecified(tmp_path):
+    text = "state,price,product,source\nTX,$12/unit,,https://e.com\nTX,$11/unit,neurotoxin,https://e.com\n"
     acc = load_table(write(tmp_path, text), "prices").accepted
-    assert acc["provider_type"][0] == "unknown" and acc["product"][0] == "unknown"
+    assert acc["provider_type"].to_list() == ["unknown", "unknown"]
+    assert acc["product"].to_list() == ["unspecified", "unspecified"]
 
 
 def test_missing_required_column_names_it_and_the_file(tmp_path):
-    path = write(tmp_path, "Clinic,Town,Cost\nA,B,12\n")
-    with pytest.raises(InputError, match=r"prices\.csv: missing required column 'source'.*found: Clinic, Town, Cost"):
+    path = write(tmp_path, "Clinic,Town,Ref\nA,B,https://e.com\n")
+    with pytest.raises(InputError, match=r"prices\.csv: missing required column 'price_usd'.*found: Clinic, Town, Ref"):
         load_table(path, "prices")
 
 
@@ -210,4 +211,7 @@ def test_a_qualifier_names_the_pricing_model_when_the_price_text_does_not(tmp_pa
         "D,TX,Botox,$13,,https://d.example\n"
     )
     accepted = load_table(path, "prices").accepted
-    assert accepted["pricing_model"].to_list() == ["per_unit", "per_session", "per_unit", None]
+    # C: "$12/unit" says per unit in so many words, which wins over the qualifier; D: a bare $13 is read as per
+    # unit and marked inferred
+    assert accepted["pricing_model"].to_list() == ["per_unit", "per_session", "per_unit", "per_unit"]
+    assert accepted["per_unit_basis"].to_list() == ["quoted", None, "quoted", "inferred"]

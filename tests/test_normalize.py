@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.normalize import (
-    parse_price,
     pricing_model,
     product,
     provider_type,
     state_code,
 )
+from analysis.price_text import parse_price
 from analysis.schemas import PRICING_MODELS, PRODUCTS, PROVIDER_TYPES
 from analysis.states import state_names
 
@@ -144,12 +144,18 @@ def test_product_reads_a_named_brand_outside_the_six_as_other(text):
 
 
 @pytest.mark.parametrize("text", ["neurotoxin", "tox", "toxin", "botulinum toxin", "wrinkle relaxer"])
-def test_product_treats_generic_words_as_unknown(text):
+def test_product_treats_generic_words_as_unspecified(text):
+    assert _one(product, text) == "unspecified"
+
+
+@pytest.mark.parametrize("text", ["Botox or Dysport", "Botox/Xeomin", "Neurotoxin (Botox/Dysport)"])
+def test_product_treats_a_cell_naming_two_brands_as_unspecified(text):
+    assert _one(product, text) == "unspecified"
+
+
+@pytest.mark.parametrize("text", ["Restylane", "Snake Oil 3000", "Bottox"])
+def test_product_is_null_for_a_word_that_is_neither_a_brand_nor_a_toxin(text):
     assert _one(product, text) is None
-
-
-def test_product_treats_a_cell_naming_two_brands_as_unknown():
-    assert _one(product, "Botox or Dysport") is None
 
 
 def test_product_accepts_its_own_vocabulary():
@@ -264,7 +270,14 @@ def test_parse_price_returns_a_struct_with_the_documented_fields():
             "price_low_usd": pl.Float64,
             "price_high_usd": pl.Float64,
             "price_usd": pl.Float64,
+            "total_usd": pl.Float64,
             "model_hint": pl.String,
+            "model_explicit": pl.Boolean,
+            "units_low": pl.Float64,
+            "units_high": pl.Float64,
+            "n_areas": pl.Int32,
+            "areas": pl.String,
+            "qualifiers": pl.String,
             "is_minimum": pl.Boolean,
             "problem": pl.String,
         }

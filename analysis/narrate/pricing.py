@@ -41,7 +41,7 @@ def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:
 
 def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) -> str:
     """The cheapest and dearest group, and whether their gap is within noise."""
-    known = stats.filter((pl.col("n") > 0) & (pl.col(by) != "unknown")).sort("median")
+    known = stats.filter((pl.col("n") > 0) & ~pl.col(by).is_in(["unknown", "unspecified"])).sort("median")
     if known.height < 2:
         return f"Only one {md(by.replace('_', ' '))} has prices here, so there is nothing to compare."
     low, high = known[by][0], known[by][-1]

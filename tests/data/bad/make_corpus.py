@@ -39,9 +39,11 @@ def add(name: str, content: str | bytes, outcome: str, pattern: str, rejected: i
 # --- whole-file problems: one clear error ------------------------------------------------------------
 add("empty.csv", "", "error", "the file is empty")
 add("whitespace_only.csv", "   \n\n  \n", "error", "the file is empty")
-add("missing_state_column.csv", "clinic,price,source\nA,$12,https://e.com\n", "error", "missing required column 'state'")
+# a price list without a state column is kept: every quote's state unknown, national figures only
+add("missing_state_column.csv", "clinic,price,source\nA,$12,https://e.com\n", "kept", "no state column")
 add("missing_price_column.csv", "clinic,state,source\nA,TX,https://e.com\n", "error", "missing required column 'price_usd'")
-add("missing_source_column.csv", "state,price\nTX,$12\n", "error", "missing required column 'source'")
+# a price list without a source column is kept: every row cites the file
+add("missing_source_column.csv", "state,price\nTX,$12\n", "kept", "no source column")
 add("misnamed_columns.csv", "Clinic Title,Region,Cost Quote,Ref\nA,TX,$12,https://e.com\n", "error", "missing required column")
 add("duplicated_column.csv", "state,price,price,source\nTX,$12,$13,https://e.com\n", "error", "appears more than once")
 add("two_price_columns.csv", "state,price,cost,source\nTX,$12,$13,https://e.com\n", "error", "both match 'price_usd'")
@@ -76,7 +78,10 @@ add("range_reversed.csv", H + OK + row(price="$500-$300 per area"), "rejects", "
 add("unknown_state_code.csv", H + OK + row(state="XX"), "rejects", "unknown US state or DC 'XX'", 1)
 add("territory_state.csv", H + OK + row(state="PR") + row(state="Guam"), "rejects", "unknown US state or DC", 2)
 add("foreign_province.csv", H + OK + row(state="Ontario"), "rejects", "unknown US state or DC", 1)
-add("blank_state.csv", H + OK + row(state=""), "rejects", "state: missing value", 1)
+add("blank_state.csv", H + OK + row(state=""), "kept", "", 0)  # state unknown; load_table(strict=True) rejects it
+# one cell pricing two brands becomes two observations, nothing dropped
+add("several_brands_one_cell.csv", H + OK + row(product="", price="Botox $10 per unit, Dysport $4"), "kept",
+    "split into 2 observations")
 add("future_date.csv", H + OK + row(observed_date="2099-12-31"), "rejects", "date is in the future", 1)
 add("garbage_date.csv", H + OK + row(observed_date="last tuesday"), "rejects", "not a date", 1)
 add("impossible_date.csv", H + OK + row(observed_date="2025-02-30"), "rejects", "not a date", 1)

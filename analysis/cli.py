@@ -58,12 +58,25 @@ def validate(
     rejects: Annotated[
         Path | None, typer.Option(help="Where to write rejected rows (default: beside the input).")
     ] = None,
+    accepted: Annotated[
+        Path | None,
+        typer.Option(help="Also write the accepted rows, normalised, to this .csv or .parquet file."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Prices: reject quotes without a state instead of keeping them.")
+    ] = False,
 ) -> None:
-    """Validate a file: print rows read / accepted / rejected and write the rejects with a reason."""
+    """Validate a file: print rows read / accepted / rejected and write the rejects with a reason.
+
+    For prices, also how many accepted quotes count toward the per-unit, per-area and per-session figures, and
+    why the others fit none.
+    """
     from analysis.io import InputError, load_table, parse_column_mapping, write_rejects
 
+    if accepted is not None and accepted.suffix not in (".csv", ".parquet"):
+        raise fail(f"--accepted must end in .csv or .parquet, got {accepted.name!r}")
     try:
-        result = load_table(path, table, columns=parse_column_mapping(columns), encoding=encoding)
+        result = load_table(path, table, columns=parse_column_mapping(columns), encoding=encoding, strict=strict)
     except InputError as exc:
         raise fail(str(exc)) from None
     typer.echo(result.summary())
@@ -72,11 +85,50 @@ def validate(
             typer.echo(f"  column {source!r} -> {target}")
     if result.ignored_columns:
         typer.echo(f"  ignored columns: {', '.join(result.ignored_columns)}")
+    for note in result.notes:
+        typer.echo(f"  note: {note}")
+    frame = result.accepted
+    if table == "prices" and result.n_accepted:
+        frame = _print_price_uses(frame)
     if result.n_rejected:
         written = write_rejects(result, rejects)
         for reason, count in result.reason_counts().iter_rows():
-            typer.echo(f"  {count:>7} rejected: {reason}")
+            typer.echo(f"  {count:>7,} rejected: {reason}")
         typer.echo(f"rejects written to {written}")
+    if accepted is not None:
+        from analysis import sample as sample_mod
+
+        sample_mod.write_frame(frame, accepted)
+        typer.echo(f"accepted rows written to {accepted}")
+
+
+def _print_price_uses(frame):  # noqa: ANN001, ANN202 - a polars DataFrame in and out (polars imported lazily)
+    """Print which figures the accepted quotes feed; return the rows with the Botox-unit price added."""
+    import polars as pl
+
+    from analysis import pricing, reference
+
+    used = pricing.figure_use(frame, reference.unit_conversions()).collect()
+    first = ["source_row", "source_part", "state", "product", "pricing_model", "price_usd", "units"]
+    first += ["price_per_unit_usd", "price_per_botox_unit_usd", "per_unit_basis", "derivation", "price_text"]
+    first = [c for c in first if c in used.columns]
+    used = used.select(*first, pl.exclude(first))
+    counts = pricing.figure_use_summary(used)
+    n_no_state = used["state"].null_count()
+    if n_no_state:
+        typer.echo(
+            f"  {n_no_state:>7,} accepted without a state: kept for national figures only (--strict rejects them)"
+        )
+    basis = ", ".join(f"{n:,} {name}" for name, n in counts["per_unit_basis"].items())
+    typer.echo("  of the accepted, counting toward the report's figures:")
+    typer.echo(f"  {counts['per_unit']:>7,} per-unit (price per Botox-equivalent unit{': ' + basis if basis else ''})")
+    typer.echo(f"  {counts['per_area']:>7,} per-area")
+    typer.echo(f"  {counts['per_session']:>7,} per-session (what one visit costs)")
+    n_none = sum(counts["none"].values())
+    typer.echo(f"  {n_none:>7,} none of them:")
+    for reason, n in counts["none"].items():
+        typer.echo(f"  {n:>11,} {reason}")
+    return used
 
 
 @app.command(short_help="Generate a synthetic price sample (labelled synthetic).")

@@ -202,6 +202,63 @@ def select_scope(prices: Frame, *, state: str = "US", product: str = "all", regu
     return scoped
 
 
+# --- which figures each quote feeds -------------------------------------------------------------------
+
+FIGURES = ("per_unit", "per_area", "per_session")
+
+
+def figure_use(prices: Frame, conversions: Frame) -> pl.LazyFrame:
+    """Which of the report's figures each accepted quote counts toward, and why a quote counts toward none.
+
+    Adds ``counts_per_unit`` (a price per Botox-equivalent unit), ``counts_per_area`` (a per-area price) and
+    ``counts_per_session`` (what one visit costs) and ``left_out`` (null when the quote counts somewhere, else the
+    reason in words). Set-aside quotes (promotional, member, new-patient, therapeutic) count toward none.
+    """
+    lf = _lazy(prices)
+    names = lf.collect_schema().names()
+    if "price_per_botox_unit_usd" not in names:
+        lf = add_botox_equivalent_price(lf, conversions)
+    if "treatment_price_usd" not in names:
+        lf = add_treatment_price(lf)
+    if "set_aside" not in names:
+        lf = flag_set_aside(lf)
+    regular = ~pl.col("set_aside")
+    counts = {
+        "counts_per_unit": regular & pl.col("price_per_botox_unit_usd").is_not_null(),
+        "counts_per_area": regular & (pl.col("pricing_model") == "per_area"),
+        "counts_per_session": regular & pl.col("treatment_price_usd").is_not_null(),
+    }
+    lf = lf.with_columns(**{name: expr.fill_null(False) for name, expr in counts.items()})
+    anywhere = pl.any_horizontal(*counts)
+    left_out = (
+        pl.when(anywhere)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("set_aside"))
+        .then(pl.lit("set aside: promotional, member, new-patient or therapeutic price"))
+        .when(pl.col("pricing_model").is_null())
+        .then(pl.lit("no pricing model (the text says neither per unit, per area nor per session)"))
+        .when(pl.col("product") == "unspecified")
+        .then(pl.lit("brand not named: a per-unit price cannot be converted to Botox units"))
+        .when(pl.col("price_per_unit_usd").is_not_null() & pl.col("botox_units_factor").is_null())
+        .then(pl.format("no Botox-unit conversion for {}", pl.col("product")))
+        .otherwise(pl.lit("per-unit price without a unit count or conversion"))
+    )
+    return lf.with_columns(left_out.alias("left_out"))
+
+
+def figure_use_summary(used: pl.DataFrame) -> dict[str, object]:
+    """Counts for ``validate``: quotes per figure (per-unit split by basis) and left-out reasons, most first."""
+    per_unit = used.filter(pl.col("counts_per_unit"))
+    basis = per_unit["per_unit_basis"] if "per_unit_basis" in used.columns else pl.Series([], dtype=pl.String)
+    return {
+        "per_unit": per_unit.height,
+        "per_unit_basis": dict(basis.fill_null("quoted").value_counts(sort=True).iter_rows()),
+        "per_area": int(used["counts_per_area"].sum()),
+        "per_session": int(used["counts_per_session"].sum()),
+        "none": dict(used["left_out"].drop_nulls().value_counts(sort=True).iter_rows()),
+    }
+
+
 # --- statistics ------------------------------------------------------------------------------------
 
 

@@ -43,7 +43,13 @@ REFERENCE_FILES = {
     "nucc_taxonomy": REFERENCE_DIR / "nucc_taxonomy_251.csv",
     "us_state_shapes": REFERENCE_DIR / "us_state_shapes.csv",
 }
-DATA_FILES = {"prices": DEFAULT_PRICES, "provider_counts": DEFAULT_PROVIDER_COUNTS, **REFERENCE_FILES}
+# "published_prices": the shipped quotes a user's own price list is set beside (the pricing report).
+DATA_FILES = {
+    "prices": DEFAULT_PRICES,
+    "published_prices": DEFAULT_PRICES,
+    "provider_counts": DEFAULT_PROVIDER_COUNTS,
+    **REFERENCE_FILES,
+}
 VOCABULARY_FILES = (REFERENCE_FILES["states"], REFERENCE_FILES["state_aliases"])
 
 

@@ -441,3 +441,39 @@ def headline_numbers(
         "median_ci_high_usd": row["median_ci_high"],
         "share_above_cap": cap.get("share_above_cap"),
     }
+
+
+# --- a user's own prices beside the published quotes ------------------------------------------------------------
+
+
+def compare_with_published(yours: Frame, published: Frame, *, state: str = "US", product: str = "all") -> pl.DataFrame:
+    """Price per Botox-equivalent unit, the user's quotes beside the shipped published clinic quotes.
+
+    Both frames as :func:`prepare_prices` returns them. One row per (scope, data): the state (when not US) and
+    the nation, each with n, median, Q1 and Q3 — n = 0 where a side has no per-unit quotes.
+    """
+    scopes = ["US"] if state == "US" else [state, "US"]
+    rows = []
+    for scope in scopes:
+        for label, frame in (("Your prices", yours), ("Published clinic quotes", published)):
+            stats = price_stats(select_scope(frame, state=scope, product=product)).collect()
+            row = stats.row(0, named=True) if stats.height else {}
+            rows.append(
+                {
+                    "scope": scope,
+                    "data": label,
+                    "n": int(row.get("n") or 0),
+                    "median": row.get("median"),
+                    "q1": row.get("q1"),
+                    "q3": row.get("q3"),
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "scope": pl.String,
+            "data": pl.String,
+            "n": pl.Int64,
+            **dict.fromkeys(("median", "q1", "q3"), pl.Float64),
+        },
+    )

@@ -187,3 +187,26 @@ def test_promotional_member_and_therapeutic_quotes_are_set_aside_not_dropped():
     assert flagged["set_aside"].to_list() == [True, False, False, True]
     assert pricing.select_scope(flagged).collect().height == 2
     assert pricing.select_scope(flagged, regular_only=False).collect().height == 4
+
+
+def test_own_prices_are_set_beside_the_published_quotes_with_n_and_no_verdict_on_few():
+    from analysis.narrate.pricing import narrate_yours_vs_published
+
+    yours = pl.DataFrame({"state": ["TX", "TX", "FL"], "price_per_botox_unit_usd": [10.0, 12.0, 20.0]})
+    published = pl.DataFrame(
+        {"state": ["TX"] * 6 + ["CA"], "price_per_botox_unit_usd": [11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 30.0]}
+    )
+    table = pricing.compare_with_published(yours, published, state="TX")
+    assert table.select("scope", "data", "n").rows() == [
+        ("TX", "Your prices", 2),
+        ("TX", "Published clinic quotes", 6),
+        ("US", "Your prices", 3),
+        ("US", "Published clinic quotes", 7),
+    ]
+    assert table["median"].to_list()[:2] == [11.0, 13.5]
+    text = narrate_yours_vs_published(table, state_label="Texas")
+    assert "n = 2" in text and "too few quotes (under 5)" in text
+    assert narrate_yours_vs_published(
+        pricing.compare_with_published(yours.filter(pl.col("state") == "FL"), published, state="TX"),
+        state_label="Texas",
+    ).startswith("- **Texas**: your file holds no price per unit")

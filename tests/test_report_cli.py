@@ -116,3 +116,58 @@ def test_ensure_kernel_keeps_an_existing_kernelspec(monkeypatch):
     monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {"botox-market": "/k"})
     assert kernel.ensure_kernel() == "/k"
     assert kernel.kernel_name() == "botox-market"
+
+
+# --- your own price file -----------------------------------------------------------------------------------------
+
+
+def _own_prices(tmp_path: Path) -> Path:
+    path = tmp_path / "my spa prices.csv"
+    path.write_text("state,price,product\nTX,$12/unit,Botox\nTX,$13/unit,Botox\nFL,$11/unit,Botox\n")
+    return path
+
+
+def test_own_prices_choose_their_states_and_their_own_folder(tmp_path, monkeypatch):
+    from analysis import config
+
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    own = parameters.own_prices(str(_own_prices(tmp_path)))
+    assert own.states == ("US", "FL", "TX")
+    assert own.out == tmp_path / "reports-my-spa-prices"
+    assert len(own.sha256) == 64 and own.describe()["prices_sha256"] == own.sha256
+    assert parameters.own_prices(None) is None and parameters.own_prices("synthetic") is None
+
+
+def test_own_prices_never_write_into_the_default_reports(tmp_path, monkeypatch, no_kernels):
+    from analysis import config
+
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    result = invoke(f"prices_path={_own_prices(tmp_path)}", "--out", str(tmp_path / "reports"))
+    assert result.exit_code == 2
+    assert "reports from your own price file go to a folder of their own" in result.output
+
+
+def test_a_broken_own_price_file_fails_before_any_kernel(tmp_path, no_kernels):
+    path = tmp_path / "p.csv"
+    path.write_text("where,what\nTX,12\n")
+    result = invoke(f"prices_path={path}")
+    assert result.exit_code == 2 and "missing required column 'price_usd'" in result.output
+
+
+def test_own_prices_batch_runs_their_states_into_their_folder(tmp_path, monkeypatch):
+    from analysis import config
+
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    seen = {}
+
+    def fake_run_batch(requests, *, out, data=None, **_kwargs):
+        seen.update(states=sorted({r.parameters["state"] for r in requests}), out=out, data=data)
+        raise typer.Exit(code=0)
+
+    monkeypatch.setattr(runner, "run_batch", fake_run_batch)
+    monkeypatch.setattr(kernel, "ensure_kernel", lambda: None)
+    result = invoke(f"prices_path={_own_prices(tmp_path)}", "--notebooks", "pricing")
+    assert result.exit_code == 0, result.output
+    assert seen["states"] == ["FL", "TX", "US"] and seen["out"] == tmp_path / "reports-my-spa-prices"
+    assert seen["data"]["prices_file"].endswith("my spa prices.csv") and len(seen["data"]["prices_sha256"]) == 64
+    assert not (tmp_path / "reports").exists()

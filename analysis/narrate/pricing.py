@@ -11,22 +11,63 @@ from analysis.pricing import compare_medians
 
 def describe_load(loaded: object, scope: pl.DataFrame, *, set_aside: int, state_label: str, product_label: str) -> str:
     """One paragraph: every row's fate — read, used, left out and why — and what this report covers."""
-    text = (
-        f"**{loaded.n_read:,}** price quotes read from {md(loaded.path.name)}: {loaded.n_accepted:,} could be used, "
-        f"{loaded.n_rejected:,} were left out"
-    )
+    split = loaded.n_read - loaded.n_file_rows
+    text = f"**{loaded.n_file_rows:,}** price quotes read from {md(loaded.path.name)}"
+    if split:
+        text += f" ({loaded.n_read:,} prices: some cells priced several brands and count once per brand)"
+    text += f": {loaded.n_accepted:,} could be used, {loaded.n_rejected:,} were left out"
     if loaded.n_rejected:
         reasons = "; ".join(f"{n:,} × {md(reason)}" for reason, n in loaded.reason_counts().iter_rows())
         text += f" ({reasons})"
+    no_state = loaded.accepted["state"].null_count()
+    if no_state:
+        text += (
+            f". {no_state:,} usable quote{'s name' if no_state > 1 else ' names'} no state: "
+            f"{'they count' if no_state > 1 else 'it counts'} toward the national figures only"
+        )
     text += f". This report covers **{md(state_label)}**, {md(product_label)}: **{scope.height:,}** quotes"
-    per_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null()).height
-    text += f", {per_unit:,} of them with a price per unit (quoted per unit, or a session with its unit count)."
+    with_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null())
+    text += f", {with_unit.height:,} of them with a price per unit"
+    if "per_unit_basis" in scope.columns and with_unit.height:
+        counts = dict(with_unit["per_unit_basis"].fill_null("quoted").value_counts().iter_rows())
+        parts = [
+            f"{counts[key]:,} {words}"
+            for key, words in (
+                ("quoted", "quoted per unit"),
+                ("derived", "derived from a price and its stated unit count"),
+                ("inferred", "read as per unit from a bare amount of $30 or less"),
+            )
+            if counts.get(key)
+        ]
+        text += f" ({', '.join(parts)})"
+    text += "."
     if set_aside:
         text += (
             f" A further {set_aside:,} promotional, member, new-patient or therapeutic (TMJ, sweating) prices are set "
             "aside: they are not what most patients pay for a cosmetic treatment."
         )
     return text
+
+
+def narrate_yours_vs_published(comparison: pl.DataFrame, *, state_label: str) -> str:
+    """Your prices beside the published quotes, per scope, each median with its n; no verdict below FEW_QUOTES."""
+    lines = []
+    for scope in comparison["scope"].unique(maintain_order=True).to_list():
+        rows = {r["data"]: r for r in comparison.filter(pl.col("scope") == scope).iter_rows(named=True)}
+        yours, published = rows["Your prices"], rows["Published clinic quotes"]
+        where = "The US" if scope == "US" else md(state_label)
+        if not yours["n"] or not published["n"]:
+            missing = "your file holds" if not yours["n"] else "the published quotes hold"
+            lines.append(f"- **{where}**: {missing} no price per unit here, so there is nothing to set beside.")
+            continue
+        line = (
+            f"- **{where}**: your median {usd(yours['median'])} per Botox-equivalent unit (n = {yours['n']:,}) "
+            f"against {usd(published['median'])} in the published clinic quotes (n = {published['n']:,})"
+        )
+        if min(yours["n"], published["n"]) < FEW_QUOTES:
+            line += f"; too few quotes (under {FEW_QUOTES}) on one side to compare"
+        lines.append(line + ".")
+    return "\n".join(lines)
 
 
 def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:

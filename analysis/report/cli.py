@@ -25,7 +25,14 @@ def reports(
             show_default=False,
         ),
     ] = None,
-    states: Annotated[str, typer.Option(help="'all', 'US', or comma-separated codes such as CA,TX.")] = "all",
+    states: Annotated[
+        str | None,
+        typer.Option(
+            help="'all', 'US', or comma-separated codes such as CA,TX (default: all; with your own prices_path, "
+            "US and the states in your file).",
+            show_default=False,
+        ),
+    ] = None,
     notebooks: Annotated[
         str, typer.Option(help="'all' or comma-separated names: overview,pricing,providers,training.")
     ] = "all",
@@ -34,7 +41,11 @@ def reports(
         typer.Option("--jobs", "-j", min=1, help="Worker processes, each with one warm kernel (default: CPU count)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output directory (default: the project's reports/, or $BOTOX_MARKET_REPORTS).")
+        Path | None,
+        typer.Option(
+            help="Output directory (default: the project's reports/, or $BOTOX_MARKET_REPORTS; with your own "
+            "prices_path, a folder of its own beside it, reports-<file name>)."
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Run every report, even the ones that are up to date.")
@@ -50,15 +61,26 @@ def reports(
 
     from analysis import config
 
-    from .parameters import ParameterError, build_requests, parse_assignments
+    from .parameters import ParameterError, build_requests, own_prices, parse_assignments
 
     console = Console(stderr=True)
     try:
         overrides = parse_assignments(assignments or [])
+        # a user's own price list: its states, its own folder; never written into or over the default reports
+        own = own_prices(overrides["prices_path"]) if "prices_path" in overrides else None
+        if states is None:
+            states = ",".join(own.states) if own else "all"
         requests = build_requests(states=states, notebooks=notebooks, overrides=overrides)
     except ParameterError as exc:
         raise _fail(str(exc)) from None
-    target = (out if out is not None else config.REPORTS_DIR).expanduser()
+    target = (out if out is not None else own.out if own else config.REPORTS_DIR).expanduser()
+    if own and target.resolve() == config.REPORTS_DIR.resolve():
+        raise _fail(
+            f"reports from your own price file go to a folder of their own, not {config.REPORTS_DIR}; "
+            f"leave out --out (default {own.out}) or choose another folder"
+        )
+    if own:
+        console.print(f"your prices: {own.path.name} (sha256 {own.sha256[:12]}…) → {target}", highlight=False)
 
     from .kernel import ensure_kernel
     from .runner import BatchInterrupted, run_batch
@@ -71,7 +93,14 @@ def reports(
         )
     try:
         result = run_batch(
-            requests, out=target, jobs=jobs, force=force, progress=True, console=console, cell_timeout=timeout
+            requests,
+            out=target,
+            jobs=jobs,
+            force=force,
+            progress=True,
+            console=console,
+            cell_timeout=timeout,
+            data=own.describe() if own else None,
         )
     except ParameterError as exc:
         raise _fail(str(exc)) from None

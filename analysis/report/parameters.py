@@ -132,6 +132,7 @@ PROFESSION = Parameter(
     choices=schemas.PROVIDER_TYPES,
 )
 PRICES_PATH = data_parameter("prices", "Price observations file")
+PUBLISHED_PRICES_PATH = data_parameter("published_prices", "Published clinic quotes set beside your own prices")
 PROVIDER_COUNTS_PATH = data_parameter("provider_counts", "Provider counts file")
 STATE_RULES_PATH = data_parameter("state_rules", "Who may inject, by state and provider type")
 COURSES_PATH = data_parameter("courses", "Training course catalogue")
@@ -188,7 +189,16 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         NotebookSpec(
             "pricing",
             config.NOTEBOOKS_DIR / "pricing.ipynb",
-            (STATE, PRODUCT, PRICE_CAP, PRICES_PATH, UNIT_CONVERSIONS_PATH, UNITS_PER_AREA_PATH, US_STATE_SHAPES_PATH),
+            (
+                STATE,
+                PRODUCT,
+                PRICE_CAP,
+                PRICES_PATH,
+                PUBLISHED_PRICES_PATH,
+                UNIT_CONVERSIONS_PATH,
+                UNITS_PER_AREA_PATH,
+                US_STATE_SHAPES_PATH,
+            ),
             title="Pricing",
         ),
         NotebookSpec(
@@ -453,3 +463,40 @@ def _split(text: str | Sequence[str] | None) -> list[str]:
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# --- a user's own price file ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnPrices:
+    """A batch run on the user's own price list: where it goes and which states it covers."""
+
+    path: Path
+    sha256: str
+    states: tuple[str, ...]  # "US" first, then the states present in the file
+    out: Path  # its own folder beside the default reports, named after the file
+
+    def describe(self) -> dict[str, str]:
+        return {"prices_file": config.display_path(self.path), "prices_sha256": self.sha256}
+
+
+def own_prices(value: object) -> OwnPrices | None:
+    """``prices_path=…`` naming a user's file (not the shipped quotes, not the synthetic sample) → its
+    :class:`OwnPrices`; else None. The file is loaded once here so that a broken file fails before any kernel."""
+    import hashlib
+
+    from analysis.io import InputError, load_table
+
+    path = checks.check_data_path("prices_path", value)
+    if path.resolve() in {config.DEFAULT_PRICES.resolve(), config.SYNTHETIC_FILES["prices"].resolve()}:
+        return None
+    try:
+        loaded = load_table(path, "prices")
+    except InputError as exc:
+        raise ParameterError(f"prices_path: {exc}") from None
+    present = sorted(set(loaded.accepted["state"].drop_nulls().to_list()))
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-.") or "prices"
+    out = config.REPORTS_DIR.parent / f"{config.REPORTS_DIR.name}-{slug}"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return OwnPrices(path=path, sha256=digest, states=("US", *present), out=out)

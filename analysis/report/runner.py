@@ -97,11 +97,13 @@ def run_batch(
     cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     kernel: str | None = None,
     start_method: str | None = None,
+    data: Mapping[str, str] | None = None,
 ) -> BatchResult:
     """Run validated requests (see :func:`analysis.report.parameters.build_requests`) into ``out``.
 
     Reports whose cache key matches their stored record are not run again unless ``force``.
-    Writes ``<out>/index.html`` and ``<out>/manifest.json`` at the end (also after Ctrl-C).
+    Writes ``<out>/index.html`` and ``<out>/manifest.json`` at the end (also after Ctrl-C). ``data`` names the
+    user's own data behind the batch (file and sha256), shown at the top of the index and kept in the manifest.
     """
     specs = NOTEBOOKS if specs is None else specs
     out = Path(out if out is not None else config.REPORTS_DIR).resolve()
@@ -131,6 +133,7 @@ def run_batch(
             "cached": cached,
             "interrupted": interrupted,
             "force": force,
+            **({"data": dict(data)} if data else {}),
         }
         index_path, manifest_path = index.write_outputs(out, batch=batch, batch_records=ordered)
     result = BatchResult(

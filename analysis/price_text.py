@@ -108,6 +108,8 @@ _UNIT_COUNT = (
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
 _AREA_COUNT = r"\b(?P<n>[1-9]|one|two|three|four|five|six)\s+(?:treatment\s+)?(?:areas?|zones?|sites?)\b"
 _VIAL_WORDS = r"\b(?:vials?|syringes?|bottles?)\b"
+# "$12.50 per 3 units", "$200 / 20 units", "$189 for 20 units": a price for a stated number of units, said so
+_PRICE_FOR_UNITS = r"(?:/|\bper\b|\bfor\b)\s*(?:the\s+first\s+)?[0-9]{1,3}(?:\s*(?:-|to)\s*[0-9]{1,3})?\s*(?:units?|u)\b"
 # Treatment areas named in text → the area codes of data/reference/units_per_area.csv.
 AREA_PATTERNS: dict[str, str] = {
     "glabella": r"glabell|frown|\b11'?s\b|\belevens?\b|between (?:the )?(?:eye)?brows",
@@ -197,6 +199,7 @@ def parse_price(expr: pl.Expr) -> pl.Expr:
             hint_word=f("text").str.extract(_HINT, 1),
             is_package=f("text").str.contains(_PACKAGE_WORDS),
             is_vial=f("text").str.contains(_VIAL_WORDS),
+            is_for_units=f("text").str.contains(_PRICE_FOR_UNITS),
             is_minimum=f("text").str.contains(_MINIMUM).fill_null(False),
             is_blank=f("text").is_null() | (f("text") == ""),
             is_na=f("text").str.contains(_NA_MARKERS),
@@ -301,6 +304,8 @@ def parse_price(expr: pl.Expr) -> pl.Expr:
         .then(f("hint_word").replace_strict(_HINT_MODEL, default=None, return_dtype=pl.String))
         .when(f("is_package"))
         .then(pl.lit("package"))
+        .when(f("is_for_units") & units_ok & ~f("text").str.contains("first", literal=True))
+        .then(pl.lit("per_session"))
         .when(f("is_vial"))
         .then(pl.lit("per_vial"))
         .when(f("area_count").is_not_null() | f("areas").is_not_null())
@@ -319,7 +324,13 @@ def parse_price(expr: pl.Expr) -> pl.Expr:
         .otherwise(no_price),
         model_hint=pl.when(ok).then(model_hint).otherwise(pl.lit(None, dtype=pl.String)),
         # said in so many words ("per unit", "$12 a unit", "/area", "3 areas"), not only implied
-        model_explicit=ok & (f("unit_wins") | f("hint_word").is_not_null() | f("area_count").is_not_null()),
+        model_explicit=ok
+        & (
+            f("unit_wins")
+            | f("hint_word").is_not_null()
+            | f("area_count").is_not_null()
+            | (f("is_for_units") & units_ok & ~f("is_package") & ~f("text").str.contains("first", literal=True))
+        ),
         units_low=pl.when(ok & units_ok).then(f("units_low")).otherwise(no_price),
         units_high=pl.when(ok & units_ok).then(f("units_high")).otherwise(no_price),
         n_areas=pl.when(ok).then(f("n_areas").cast(pl.Int32)).otherwise(pl.lit(None, dtype=pl.Int32)),

@@ -109,7 +109,9 @@ _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
 _AREA_COUNT = r"\b(?P<n>[1-9]|one|two|three|four|five|six)\s+(?:treatment\s+)?(?:areas?|zones?|sites?)\b"
 _VIAL_WORDS = r"\b(?:vials?|syringes?|bottles?)\b"
 # "$12.50 per 3 units", "$200 / 20 units", "$189 for 20 units": a price for a stated number of units, said so
-_PRICE_FOR_UNITS = r"(?:/|\bper\b|\bfor\b)\s*(?:the\s+first\s+)?[0-9]{1,3}(?:\s*(?:-|to)\s*[0-9]{1,3})?\s*(?:units?|u)\b"
+_PRICE_FOR_UNITS = (
+    r"(?:/|\bper\b|\bfor\b)\s*(?:the\s+first\s+)?[0-9]{1,3}(?:\s*(?:-|to)\s*[0-9]{1,3})?\s*(?:units?|u)\b"
+)
 # Treatment areas named in text → the area codes of data/reference/units_per_area.csv.
 AREA_PATTERNS: dict[str, str] = {
     "glabella": r"glabell|frown|\b11'?s\b|\belevens?\b|between (?:the )?(?:eye)?brows",

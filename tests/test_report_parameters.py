@@ -44,6 +44,7 @@ def test_declared_notebooks_and_their_parameters_match_the_contract():
             "product",
             "price_cap",
             "prices_path",
+            "published_prices_path",
             "unit_conversions_path",
             "units_per_area_path",
             "us_state_shapes_path",

@@ -124,8 +124,8 @@ def test_unknown_parameter_lists_the_valid_ones():
         build_requests(states="CA", notebooks="pricing,training", overrides={"colour": "red"}, check_files=False)
     assert str(excinfo.value) == (
         "unknown parameter 'colour' for notebooks pricing, training; "
-        "valid parameters: courses_path, price_cap, prices_path, product, product_costs_path, profession, published_prices_path, "
-        "state_rules_path, unit_conversions_path, units_per_area_path, us_state_shapes_path"
+        "valid parameters: courses_path, price_cap, prices_path, product, product_costs_path, profession, "
+        "published_prices_path, state_rules_path, unit_conversions_path, units_per_area_path, us_state_shapes_path"
     )
 
 

@@ -362,35 +362,86 @@ def price_index(prices: Frame, *, value: str = "price_per_botox_unit_usd", by: s
     )
 
 
-def compare_medians(stats: pl.DataFrame, *, key: str, a: str, b: str) -> dict[str, object]:
-    """Compare two groups of a :func:`price_stats` table; say whether the gap is within noise.
+# Groups with fewer per-unit quotes than this are not ranked: their medians move by dollars with one quote.
+MIN_COMPARE_N = 10
+NOT_COMPARED = ("unknown", "unspecified")  # groups that are not a provider type or a product
 
-    "Within noise" means the two medians' confidence intervals overlap — a conservative test: a
-    difference called real here is real at better than the CI level.
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values (Holm 1979), in the input order; each at most 1.
+
+    Sorted ascending, the i-th smallest (0-based) is multiplied by (m - i); the adjusted values are made
+    non-decreasing with a running maximum, so the family-wise error rate is controlled at any level.
     """
-    rows = {r[key]: r for r in stats.filter(pl.col(key).is_in([a, b])).iter_rows(named=True)}
-    missing = [g for g in (a, b) if g not in rows]
-    if missing:
-        return {
-            "a": a,
-            "b": b,
-            "difference": None,
-            "within_noise": None,
-            "note": f"no observations for {', '.join(missing)}",
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def compare_groups(
+    prices: Frame,
+    *,
+    by: Sequence[str],
+    value: str = "price_per_botox_unit_usd",
+    min_n: int = MIN_COMPARE_N,
+    alpha: float = 0.05,
+) -> pl.DataFrame:
+    """Every pair of groups within each grouping in ``by`` (e.g. provider types, then products), compared with a
+    two-sided Mann–Whitney rank test, p-values Holm-adjusted over **all** pairs in the call (one report's family).
+
+    Groups with fewer than ``min_n`` values, and the groups :data:`NOT_COMPARED`, take no part. Returns one row
+    per pair: ``grouping, a, b, n_a, n_b, median_a, median_b, difference, p, p_holm, differs`` (a has the
+    higher median); empty when no grouping has two groups with ``min_n`` values.
+    """
+    from scipy.stats import mannwhitneyu  # imported here: scipy.stats costs seconds at kernel start-up
+
+    frame = _lazy(prices).filter(pl.col(value).is_not_null() & pl.col(value).is_finite()).collect()
+    rows = []
+    for grouping in by:
+        groups = {
+            key: values.sort()
+            for (key,), values in (
+                (k, f[value]) for k, f in frame.filter(~pl.col(grouping).is_in(NOT_COMPARED)).group_by(grouping)
+            )
+            if key is not None and values.len() >= min_n
         }
-    ra, rb = rows[a], rows[b]
-    overlap = ra["median_ci_low"] <= rb["median_ci_high"] and rb["median_ci_low"] <= ra["median_ci_high"]
-    return {
-        "a": a,
-        "b": b,
-        "median_a": ra["median"],
-        "median_b": rb["median"],
-        "difference": ra["median"] - rb["median"],
-        "within_noise": overlap,
-        "note": "confidence intervals overlap: the difference is within noise"
-        if overlap
-        else "confidence intervals do not overlap",
+        names = sorted(groups, key=lambda g: (-float(groups[g].median()), str(g)))
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                xa, xb = groups[a], groups[b]
+                test = mannwhitneyu(xa.to_numpy(), xb.to_numpy(), alternative="two-sided", method="auto")
+                rows.append(
+                    {
+                        "grouping": grouping,
+                        "a": a,
+                        "b": b,
+                        "n_a": xa.len(),
+                        "n_b": xb.len(),
+                        "median_a": float(xa.median()),
+                        "median_b": float(xb.median()),
+                        "p": float(test.pvalue),
+                    }
+                )
+    schema = {
+        "grouping": pl.String,
+        "a": pl.String,
+        "b": pl.String,
+        "n_a": pl.Int64,
+        "n_b": pl.Int64,
+        "median_a": pl.Float64,
+        "median_b": pl.Float64,
+        "p": pl.Float64,
     }
+    table = pl.DataFrame(rows, schema=schema)
+    return table.with_columns(
+        (pl.col("median_a") - pl.col("median_b")).alias("difference"),
+        pl.Series("p_holm", holm(table["p"].to_list()), dtype=pl.Float64),
+    ).with_columns((pl.col("p_holm") < alpha).alias("differs"))
 
 
 def treatment_costs(

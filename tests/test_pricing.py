@@ -143,24 +143,52 @@ def test_outlier_flag_marks_only_the_wild_quote():
     assert flagged["outlier"].to_list() == [False, False, False, False, False, True]
 
 
-def test_compare_medians_says_within_noise_when_intervals_overlap():
-    stats = pl.DataFrame(
-        {
-            "g": ["a", "b"],
-            "median": [10.0, 11.0],
-            "median_ci_low": [9.0, 10.5],
-            "median_ci_high": [11.0, 12.0],
-            "n": [5, 5],
-        }
+def test_holm_adjusts_step_down_against_hand_computed_values():
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06
+    assert pricing.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert pricing.holm([0.5, 0.9]) == [1.0, 1.0]  # capped at 1
+    assert pricing.holm([]) == []
+
+
+def _groups(sizes: dict[str, tuple[int, float]]) -> pl.DataFrame:
+    rows = [
+        {"provider_type": g, "product": "botox_cosmetic", "price_per_botox_unit_usd": centre + 0.1 * i}
+        for g, (n, centre) in sizes.items()
+        for i in range(n)
+    ]
+    return pl.DataFrame(rows)
+
+
+def test_compare_groups_ranks_only_groups_with_enough_quotes_and_corrects_over_the_report():
+    frame = _groups({"registered_nurse": (12, 10.0), "nurse_practitioner": (15, 14.0), "physician": (4, 20.0)})
+    table = pricing.compare_groups(frame, by=["provider_type", "product"])
+    assert table.select("a", "b", "n_a", "n_b").rows() == [("nurse_practitioner", "registered_nurse", 15, 12)]
+    assert table["differs"].to_list() == [True] and table["p_holm"][0] == table["p"][0]  # a family of one
+    from scipy.stats import mannwhitneyu
+
+    np_, rn = (
+        frame.partition_by("provider_type", as_dict=True)[("nurse_practitioner",)],
+        frame.partition_by("provider_type", as_dict=True)[("registered_nurse",)],
     )
-    assert pricing.compare_medians(stats, key="g", a="b", b="a")["within_noise"] is True
-    apart = stats.with_columns(pl.Series("median_ci_low", [9.0, 11.5]))
-    assert pricing.compare_medians(apart, key="g", a="b", b="a")["within_noise"] is False
+    expected = mannwhitneyu(np_["price_per_botox_unit_usd"], rn["price_per_botox_unit_usd"]).pvalue
+    assert table["p"][0] == pytest.approx(expected)
 
 
-def test_compare_medians_names_a_missing_group():
-    stats = pl.DataFrame({"g": ["a"], "median": [1.0], "median_ci_low": [1.0], "median_ci_high": [1.0], "n": [1]})
-    assert "no observations for z" in pricing.compare_medians(stats, key="g", a="a", b="z")["note"]
+def test_the_sentence_and_the_chart_name_the_same_groups_and_small_groups_are_never_ranked():
+    from analysis.figures.pricing import median_with_ci
+    from analysis.narrate.pricing import narrate_comparisons
+
+    frame = _groups({"registered_nurse": (12, 10.0), "physician": (4, 9.0), "unknown": (20, 5.0)})
+    stats = pricing.price_stats(frame, by=["provider_type"]).collect()
+    comparisons = pricing.compare_groups(frame, by=["provider_type"])
+    text = narrate_comparisons(comparisons, stats, by="provider_type", labels={})
+    assert text.startswith("Too few quotes to compare provider types")
+    assert "Too few quotes to compare (under 10): physician (4)" in text
+    assert "20 quotes without a known provider type are left out" in text
+    fig = median_with_ci(stats, by="provider_type", label="$", title="t", min_n=10, hide=pricing.NOT_COMPARED)
+    names = list(fig.data[0].y)
+    assert names == ["physician (n=4, too few)", "registered_nurse (n=12)"]  # no 'unknown' in the chart either
+    assert fig.layout.xaxis.rangemode == "tozero"
 
 
 def test_treatment_costs_multiply_typical_units_by_the_median():

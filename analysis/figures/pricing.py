@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import polars as pl
@@ -27,7 +28,8 @@ def price_distribution(
         values = present.filter(pl.col(by) == group)[value]
         name = safe_text([labels.get(group, group)])[0]
         fig.add_trace(
-            go.Box(y=values.to_list(), name=f"{name} (n={values.len():,})", boxpoints=False, marker_color=ACCENT)
+            # whiskers to 1.5 IQR, quotes beyond them as points (a few wild quotes no longer squash the boxes)
+            go.Box(y=values.to_list(), name=f"{name} (n={values.len():,})", boxpoints="outliers", marker_color=ACCENT)
         )
     fig.update_yaxes(title_text=html.escape(label), rangemode="tozero")
     fig.update_layout(showlegend=False)
@@ -43,17 +45,26 @@ def median_with_ci(
     labels: dict[str, str] | None = None,
     reference_value: float | None = None,
     reference_label: str = "national median",
+    min_n: int | None = None,
+    hide: Sequence[str] = (),
 ) -> go.Figure:
-    """Medians per group as dots with their confidence intervals, sorted; a dashed line for a reference value."""
+    """Medians per group as dots with their confidence intervals, sorted, on an axis from $0; a dashed line for a
+    reference value. Groups in ``hide`` are left out; groups under ``min_n`` are grey and marked too few."""
     labels = labels or {}
-    rows = stats.filter(pl.col("n") > 0).sort("median")
-    names = safe_text([f"{labels.get(g, g)} (n={n:,})" for g, n in rows.select(by, "n").iter_rows()])
+    rows = stats.filter((pl.col("n") > 0) & ~pl.col(by).is_in(list(hide))).sort("median")
+    few = [min_n is not None and n < min_n for n in rows["n"].to_list()]
+    names = safe_text(
+        [
+            f"{labels.get(g, g)} (n={n:,}{', too few' if is_few else ''})"
+            for (g, n), is_few in zip(rows.select(by, "n").iter_rows(), few, strict=True)
+        ]
+    )
     fig = go.Figure(
         go.Scatter(
             x=rows["median"].to_list(),
             y=names,
             mode="markers",
-            marker={"size": 10, "color": ACCENT},
+            marker={"size": 10, "color": ["#9ca3af" if f else ACCENT for f in few]},
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -69,7 +80,7 @@ def median_with_ci(
         fig.add_vline(
             x=reference_value, line_dash="dash", line_color="#6b7280", annotation_text=html.escape(reference_label)
         )
-    fig.update_xaxes(title_text=html.escape(label), tickprefix="$")
+    fig.update_xaxes(title_text=html.escape(label), tickprefix="$", rangemode="tozero")
     return house_layout(fig, title=title, height=max(300, 60 + 28 * rows.height))
 
 

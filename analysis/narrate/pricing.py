@@ -6,7 +6,7 @@ import polars as pl
 
 from analysis.narrate.text import md, usd
 from analysis.pooling import FEW_QUOTES
-from analysis.pricing import compare_medians
+from analysis.pricing import MIN_COMPARE_N, NOT_COMPARED
 
 
 def describe_load(loaded: object, scope: pl.DataFrame, *, set_aside: int, state_label: str, product_label: str) -> str:
@@ -80,23 +80,50 @@ def narrate_unit_stats(stats: pl.DataFrame, *, state_label: str) -> str:
     )
 
 
-def narrate_comparison(stats: pl.DataFrame, *, by: str, labels: dict[str, str]) -> str:
-    """The cheapest and dearest group, and whether their gap is within noise."""
-    known = stats.filter((pl.col("n") > 0) & ~pl.col(by).is_in(["unknown", "unspecified"])).sort("median")
-    if known.height < 2:
-        return f"Only one {md(by.replace('_', ' '))} has prices here, so there is nothing to compare."
-    low, high = known[by][0], known[by][-1]
-    verdict = compare_medians(known, key=by, a=high, b=low)
-    gap = f"{usd(verdict['difference'])} per unit"
-    tail = (
-        "— within noise: the intervals overlap."
-        if verdict["within_noise"]
-        else "— a real difference: the intervals do not overlap."
-    )
-    return (
-        f"Highest median: **{md(labels.get(high, high))}**; lowest: **{md(labels.get(low, low))}**; "
-        f"the gap is {gap} {tail}"
-    )
+def narrate_comparisons(
+    comparisons: pl.DataFrame, stats: pl.DataFrame, *, by: str, labels: dict[str, str], min_n: int = MIN_COMPARE_N
+) -> str:
+    """Which groups of ``by`` differ, from :func:`analysis.pricing.compare_groups` (rank test, Holm over every
+    comparison in the report); groups under ``min_n`` quotes are named as too few to compare, never ranked."""
+    what = by.replace("_", " ")
+    shown = stats.filter((pl.col("n") > 0) & ~pl.col(by).is_in(NOT_COMPARED))
+    unknown = int(stats.filter(pl.col(by).is_in(NOT_COMPARED))["n"].sum())
+    few = shown.filter(pl.col("n") < min_n).sort("n", descending=True)
+    pairs = comparisons.filter(pl.col("grouping") == by)
+    family = comparisons.height
+
+    def name(key: str) -> str:
+        return md(labels.get(key, key))
+
+    parts = []
+    if pairs.is_empty():
+        parts.append(
+            f"Too few quotes to compare {md(what)}s: a group needs at least {min_n} per-unit quotes, and fewer than "
+            "two have them here."
+        )
+    else:
+        differ = pairs.filter(pl.col("differs"))
+        method = (
+            f"Each pair of {md(what)}s with at least {min_n} quotes is compared with a Mann–Whitney rank test, "
+            f"Holm-corrected over the {family:,} comparison{'s' if family != 1 else ''} in this report"
+        )
+        if differ.is_empty():
+            parts.append(f"{method}: no pair differs beyond chance (adjusted p ≥ 0.05).")
+        else:
+            found = "; ".join(
+                f"**{name(r['a'])}** {usd(r['median_a'])} (n = {r['n_a']:,}) above **{name(r['b'])}** "
+                f"{usd(r['median_b'])} (n = {r['n_b']:,}), adjusted p = {r['p_holm']:.3f}"
+                for r in differ.sort("p_holm").iter_rows(named=True)
+            )
+            rest = pairs.height - differ.height
+            tail = f"; the other {rest:,} pair{'s' if rest != 1 else ''} do not differ beyond chance" if rest else ""
+            parts.append(f"{method}: {found}{tail}.")
+    if few.height:
+        listed = ", ".join(f"{name(k)} ({n:,})" for k, n in few.select(by, "n").iter_rows())
+        parts.append(f"Too few quotes to compare (under {min_n}): {listed}.")
+    if unknown:
+        parts.append(f"{unknown:,} quotes without a known {md(what)} are left out of the comparison.")
+    return " ".join(parts)
 
 
 def narrate_index(index: pl.DataFrame, *, state: str) -> str:

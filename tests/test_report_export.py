@@ -79,3 +79,13 @@ def test_every_notebook_hides_its_check_cell_from_reports(name):
     nb = nbformat.read(config.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
     checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")]
     assert len(checks) == 1 and "remove-cell" in checks[0].metadata.get("tags", [])
+
+
+@pytest.mark.parametrize(("state", "place"), [("TX", "Texas"), ("US", "United States")])
+def test_the_report_heading_names_the_state_and_the_notebook_keeps_its_own(state, place):
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Botox treatment pricing\n\nWhat clinics charge.")]
+    )
+    titled = export.with_state_in_title(nb, state)
+    assert titled.cells[0].source.splitlines()[0] == f"# Botox treatment pricing — {place}"
+    assert nb.cells[0].source.startswith("# Botox treatment pricing\n")  # the notebook itself is unchanged

@@ -97,6 +97,25 @@ def notebook_body(nb: Any) -> str:
     return body
 
 
+def with_state_in_title(nb: Any, state: str) -> Any:
+    """A copy of ``nb`` whose first heading names the place ("# Botox treatment pricing — Texas"): a report read
+    on its own must say which state it is about; the notebook itself keeps its general title."""
+    import copy
+
+    from analysis.states import state_name
+
+    titled = copy.deepcopy(nb)
+    for cell in titled.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.split("\n")
+        if lines and lines[0].startswith("# "):
+            lines[0] = f"{lines[0].rstrip()} — {state_name(state).removeprefix('the ')}"
+            cell.source = "\n".join(lines)
+        break
+    return titled
+
+
 def render_report(
     nb: Any,
     *,
@@ -115,7 +134,7 @@ def render_report(
 ) -> str:
     """The complete HTML page of one report, to be written at ``page`` under ``out``."""
     template = page_environment().get_template("report.html.j2")
-    body = notebook_body(nb)
+    body = notebook_body(with_state_in_title(nb, state))
     return template.render(
         title=title,
         state=state,

@@ -14,13 +14,16 @@ from analysis.banner import synthetic_banner_html
 _CALLOUT_STYLE = {
     "note": "background:#eef4fb;border-left:4px solid #2f5d9e;padding:.6rem .9rem;margin:.5rem 0",
     "warning": "background:#fff7e6;border-left:4px solid #c05621;padding:.6rem .9rem;margin:.5rem 0",
+    "answer": "background:#f0f7f1;border:1px solid #2f7d4a;border-left:6px solid #2f7d4a;border-radius:4px;"
+    "padding:.7rem 1rem;margin:.8rem 0 1.2rem",
 }
 
 
 def callout(text: str, *, kind: str = "note") -> Markdown:
-    """A boxed note (``note`` or ``warning``) around Markdown from :mod:`analysis.narrate`."""
+    """A boxed note (``note``, ``warning`` or ``answer``: the report's answer box) around Markdown from
+    :mod:`analysis.narrate`."""
     style = _CALLOUT_STYLE.get(kind, _CALLOUT_STYLE["note"])
-    css_class = "warning" if kind == "warning" else "note"
+    css_class = kind if kind in _CALLOUT_STYLE else "note"
     return Markdown(f'<div class="bm-callout {css_class}" style="{style}">\n\n{text}\n\n</div>')
 
 

@@ -157,3 +157,11 @@ def pooled_state_prices(
         )
         .sort("state")
     )
+
+
+def state_row(pooled: pl.DataFrame, state: str) -> dict | None:
+    """One state's row of :func:`pooled_state_prices` as a dict; None for ``US`` or a state not in the table."""
+    if state == "US":
+        return None
+    rows = pooled.filter(pl.col("state") == state)
+    return rows.row(0, named=True) if rows.height else None

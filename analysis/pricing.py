@@ -528,3 +528,80 @@ def compare_with_published(yours: Frame, published: Frame, *, state: str = "US",
             **dict.fromkeys(("median", "q1", "q3"), pl.Float64),
         },
     )
+
+
+# --- the answer box: what a price-setter needs first ------------------------------------------------------------
+
+ANSWER_AREAS = ("glabella", "forehead", "crows_feet")  # the three most common cosmetic areas
+MIN_BAND_N = 5  # a P25-P75 band from fewer quotes than this is not shown (the pooled estimate stands in)
+
+
+def _band(values: pl.Series) -> dict[str, float | int | None]:
+    v = values.drop_nulls()
+    if v.len() == 0:
+        return {"n": 0, "p25": None, "p75": None, "median": None}
+    return {"n": v.len(), "p25": v.quantile(0.25), "p75": v.quantile(0.75), "median": v.median()}
+
+
+def price_answer(scope: pl.DataFrame, units_per_area: Frame, *, min_n: int = MIN_BAND_N) -> dict[str, object]:
+    """The typical price band of one scope (a state or the US, regular quotes): per Botox-equivalent unit, per
+    common area and per city, each as P25–P75 with its n.
+
+    ``unit``: the band of ``price_per_botox_unit_usd`` with counts by ``per_unit_basis`` (quoted, derived,
+    inferred). ``areas``: per area, quoted per-area prices when at least ``min_n`` name that area (``basis`` =
+    "quoted"), else the unit band × the area's typical units ("per-unit band × typical units"). ``cities``: each
+    city with at least ``min_n`` per-unit quotes, most quotes first.
+    """
+    per_unit = scope.filter(pl.col("price_per_botox_unit_usd").is_not_null())
+    unit = _band(per_unit["price_per_botox_unit_usd"])
+    if "per_unit_basis" in per_unit.columns:
+        unit["basis"] = dict(per_unit["per_unit_basis"].fill_null("quoted").value_counts().iter_rows())
+    else:
+        unit["basis"] = {"quoted": per_unit.height}
+    areas = default_units_per_area(units_per_area).collect()
+    area_rows = []
+    quoted_area = (
+        estimate_area_prices(scope, units_per_area).filter(pl.col("basis") == "quoted").collect()
+        if "treatment_area" in scope.columns
+        else pl.DataFrame(schema={"area": pl.String, "area_price_usd": pl.Float64})
+    )
+    for area in ANSWER_AREAS:
+        info = areas.filter(pl.col("area") == area)
+        if info.is_empty():
+            continue
+        label, units = info["label"][0], info["units_typical"][0]
+        quoted = _band(quoted_area.filter(pl.col("area") == area)["area_price_usd"])
+        if quoted["n"] >= min_n:
+            area_rows.append({"area": area, "label": label, **quoted, "basis": "quoted", "units": units})
+        elif unit["n"] >= min_n:
+            area_rows.append(
+                {
+                    "area": area,
+                    "label": label,
+                    "n": unit["n"],
+                    "p25": unit["p25"] * units,
+                    "p75": unit["p75"] * units,
+                    "median": unit["median"] * units,
+                    "basis": "per-unit band × typical units",
+                    "units": units,
+                }
+            )
+    cities, few_cities = [], []
+    if "city" in per_unit.columns:
+        named = per_unit.filter(pl.col("city").is_not_null()).with_columns(
+            pl.col("city").str.strip_chars().str.to_titlecase().alias("city")
+        )
+        for (city,), group in named.group_by("city"):
+            band = _band(group["price_per_botox_unit_usd"])
+            (cities if band["n"] >= min_n else few_cities).append({"city": city, **band})
+        cities.sort(key=lambda c: (-c["n"], c["city"]))
+        few_cities.sort(key=lambda c: (-c["n"], c["city"]))
+    no_city = per_unit.height - sum(c["n"] for c in cities + few_cities)
+    return {
+        "unit": unit,
+        "areas": area_rows,
+        "cities": cities,
+        "few_cities": few_cities,
+        "no_city": no_city,
+        "min_n": min_n,
+    }

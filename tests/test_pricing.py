@@ -238,3 +238,26 @@ def test_own_prices_are_set_beside_the_published_quotes_with_n_and_no_verdict_on
         pricing.compare_with_published(yours.filter(pl.col("state") == "FL"), published, state="TX"),
         state_label="Texas",
     ).startswith("- **Texas**: your file holds no price per unit")
+
+
+def test_the_price_answer_gives_bands_with_n_and_never_a_band_from_too_few():
+    from analysis import reference
+    from analysis.narrate.pricing import price_answer as say
+
+    rows = [{"city": "Austin", "price_per_botox_unit_usd": 10.0 + i, "per_unit_basis": "quoted"} for i in range(6)]
+    rows += [{"city": "Dallas", "price_per_botox_unit_usd": 15.0, "per_unit_basis": "derived"}]
+    rows += [{"city": None, "price_per_botox_unit_usd": 12.0, "per_unit_basis": "inferred"}]
+    scope = pl.DataFrame(rows)
+    answer = pricing.price_answer(scope, reference.units_per_area())
+    values = scope["price_per_botox_unit_usd"]
+    assert answer["unit"]["n"] == 8 and answer["unit"]["p25"] == values.quantile(0.25)
+    assert answer["unit"]["basis"] == {"quoted": 6, "derived": 1, "inferred": 1}
+    assert [c["city"] for c in answer["cities"]] == ["Austin"] and answer["cities"][0]["n"] == 6
+    assert [c["city"] for c in answer["few_cities"]] == ["Dallas"] and answer["no_city"] == 1
+    glabella = next(a for a in answer["areas"] if a["area"] == "glabella")
+    assert glabella["p25"] == pytest.approx(answer["unit"]["p25"] * glabella["units"])
+    text = say(answer, state_label="Texas")
+    assert "(middle half of 8 per-unit quotes: 6 quoted, 1 derived, 1 inferred" in text
+    assert "Austin" in text and "Dallas median \\$15.00 (n = 1)" in text  # Markdown-escaped dollar
+    small = pricing.price_answer(scope.head(3), reference.units_per_area())
+    assert small["areas"] == [] and "too few" in say(small, state_label="Texas")

@@ -158,7 +158,10 @@ def narrate_cap(cap_share: pl.DataFrame, *, cap_usd: float) -> str:
 
 def no_unit_prices(state_label: str) -> str:
     """The notice shown instead of the per-unit figures when a state has none."""
-    return f"No per-unit prices for {md(state_label)} in this data; the national figures below still apply."
+    return (
+        f"No per-unit prices for {md(state_label)} in this data, so this section has no chart; the map below sets "
+        "the states that have quotes side by side, and the US report gives the national spread."
+    )
 
 
 def chart_title(what: str, state_label: str) -> str:
@@ -213,3 +216,59 @@ POOLING_METHOD = (
     "smallest states. Promotional, member, new-patient and therapeutic prices are left out; states without "
     "quotes get none."
 )
+
+
+def price_answer(answer: dict, *, state_label: str, pooled: dict | None = None) -> str:
+    """The answer box of the pricing report: the typical band per unit, per common area and by city, with n."""
+    unit, min_n = answer["unit"], answer["min_n"]
+    lines = [f"**What clinics charge in {md(state_label)}**"]
+    if unit["n"] >= min_n:
+        basis = unit.get("basis", {})
+        how = ", ".join(
+            f"{basis[k]:,} {w}"
+            for k, w in (("quoted", "quoted"), ("derived", "derived"), ("inferred", "inferred"))
+            if basis.get(k)
+        )
+        lines.append(
+            f"- **{usd(unit['p25'])}–{usd(unit['p75'])} per Botox-equivalent unit** (middle half of "
+            f"{unit['n']:,} per-unit quotes: {how}; median {usd(unit['median'])})."
+        )
+    elif pooled and pooled.get("pooled_usd") is not None:
+        lines.append(
+            f"- Only {unit['n']:,} per-unit quote{'s' if unit['n'] != 1 else ''} here, too few for a band: the "
+            f"pooled estimate is **{usd(pooled['pooled_usd'])} per Botox-equivalent unit** (95% interval "
+            f"{usd(pooled['pooled_low_usd'])}–{usd(pooled['pooled_high_usd'])}), leaning on the Census division."
+        )
+    elif unit["n"] == 0:
+        lines.append(
+            "- No clinic quote here gives a price per unit, so there is no typical price for this state; the map "
+            "below shows the neighbouring states."
+        )
+    else:
+        lines.append(f"- Only {unit['n']:,} per-unit quotes here: too few to give a typical price.")
+    for row in answer["areas"]:
+        how = (
+            f"quoted per-area prices, n = {row['n']:,}"
+            if row["basis"] == "quoted"
+            else f"the per-unit band × {row['units']:g} typical units"
+        )
+        lines.append(f"- {md(row['label'])}: **{usd(row['p25'], decimals=0)}–{usd(row['p75'], decimals=0)}** ({how}).")
+    if answer["cities"]:
+        cities = "; ".join(
+            f"{md(c['city'])} {usd(c['p25'])}–{usd(c['p75'])} (n = {c['n']:,})" for c in answer["cities"][:6]
+        )
+        lines.append(f"- By city, per unit: {cities}.")
+    elif unit["n"]:
+        lines.append(f"- No city here has {min_n} or more per-unit quotes, so there is no band by city.")
+    if answer.get("few_cities"):
+        few = "; ".join(f"{md(c['city'])} median {usd(c['median'])} (n = {c['n']:,})" for c in answer["few_cities"][:8])
+        more = len(answer["few_cities"]) - 8
+        lines.append(
+            f"- Cities with fewer than {min_n} per-unit quotes (too few for a band, shown for orientation): {few}"
+            + (f"; {more:,} more" if more > 0 else "")
+            + "."
+        )
+    if answer.get("no_city"):
+        n = answer["no_city"]
+        lines.append(f"- {n:,} per-unit quote{'s name' if n != 1 else ' names'} no city (the source gives none).")
+    return "\n".join(lines)

@@ -6,14 +6,16 @@ unknown), under which supervision, and whether it may buy the product. Every (st
 cell falls in exactly one **rule class** (:data:`RULE_CLASSES`):
 
 ``independent``
-    may inject (``yes`` or ``conditional``) with supervision ``independent``: no supervising physician
-    (physicians; NPs with full practice authority; dentists within their dental scope).
+    may inject (``yes``) with supervision ``independent``: no supervising physician (physicians; NPs with full
+    practice authority).
 ``supervised``
     may inject (``yes`` or ``conditional``) under a stated physician supervision or delegation level:
     ``physician_on_site``, ``physician_available`` or ``delegation_after_exam``.
 ``conditional``
-    may inject, but the source states no supervision level (supervision ``unknown``): the conditions
-    are only in ``notes`` (an agreement, a permit, a protocol).
+    may inject only under conditions the table cannot count: ``conditional`` without supervision (dentists within
+    a dental treatment plan, not purely cosmetic), or a ``yes``/``conditional`` whose source states no supervision
+    level (the conditions are only in ``notes``: an agreement, a permit, a protocol). **Not counted in the
+    eligible pool** (:data:`POOL_CLASSES`); reported beside it.
 ``unknown_rule``
     ``may_inject`` is ``unknown``: no usable source. These people are **never** counted as eligible;
     they are reported separately so the reader sees how many people the unknowns cover.
@@ -34,7 +36,8 @@ from analysis.schemas import PROVIDER_TYPES
 Frame = pl.DataFrame | pl.LazyFrame
 
 
-ELIGIBLE_CLASSES: tuple[str, ...] = ("independent", "supervised", "conditional")
+ELIGIBLE_CLASSES: tuple[str, ...] = ("independent", "supervised", "conditional")  # may inject, in some way
+POOL_CLASSES: tuple[str, ...] = ("independent", "supervised")  # counted in the eligible pool
 
 
 RULE_CLASSES: tuple[str, ...] = (*ELIGIBLE_CLASSES, "unknown_rule", "not_allowed")
@@ -72,7 +75,7 @@ def rule_class() -> pl.Expr:
         .then(pl.lit("unknown_rule"))
         .when(may == "no")
         .then(pl.lit("not_allowed"))
-        .when(allowed & (sup == "independent"))
+        .when((may == "yes") & (sup == "independent"))
         .then(pl.lit("independent"))
         .when(allowed & sup.is_in(list(SUPERVISED_LEVELS)))
         .then(pl.lit("supervised"))

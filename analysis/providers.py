@@ -25,6 +25,7 @@ import polars as pl
 
 from analysis.eligibility import (
     ELIGIBLE_CLASSES,
+    POOL_CLASSES,
     KEY,
     RULE_CLASSES,
     SUPERVISED_LEVELS,
@@ -141,7 +142,8 @@ def eligible_pool(
         ``state, name, population_2020`` (e.g. :func:`analysis.reference.states`); one output row per state.
     weights
         Optional weight per eligible class (``independent``, ``supervised``, ``conditional``), e.g.
-        ``{"supervised": 0.5}`` to count a supervised injector as half; classes not named weigh 1.
+        ``{"supervised": 0.5}`` to count a supervised injector as half, ``{"conditional": 1}`` to bring the
+        conditional class in; classes not named weigh 1, except ``conditional`` (0: outside the pool).
         ``unknown_rule`` and ``not_allowed`` cannot be weighted in: unknown is never eligible.
 
     Returns
@@ -185,7 +187,7 @@ def eligible_pool(
     eligible = pl.col("rule_class").is_in(list(ELIGIBLE_CLASSES))
     per_state = cells.group_by("state").agg(
         *(_class_total(c).alias(c) for c in ELIGIBLE_CLASSES),
-        _class_total(ELIGIBLE_CLASSES).alias("eligible_pool"),
+        _class_total(POOL_CLASSES).alias("eligible_pool"),
         _class_total("unknown_rule").alias("unknown_rule"),
         _class_total("not_allowed").alias("not_allowed"),
         types_where(eligible).alias("types_may_inject"),
@@ -202,7 +204,9 @@ def eligible_pool(
         .with_columns(per_100k(c) for c in (*ELIGIBLE_CLASSES, "eligible_pool"))
     )
     if weights:
-        weighted = pl.sum_horizontal(pl.col(c) * weights.get(c, 1.0) for c in ELIGIBLE_CLASSES)
+        # the conditional class is outside the pool unless a weight brings it in
+        default = {c: (1.0 if c in POOL_CLASSES else 0.0) for c in ELIGIBLE_CLASSES}
+        weighted = pl.sum_horizontal(pl.col(c) * weights.get(c, default[c]) for c in ELIGIBLE_CLASSES)
         out = out.with_columns(
             pl.when(pl.col("eligible_pool").is_null()).then(None).otherwise(weighted).alias("weighted_pool")
         ).with_columns(per_100k("weighted_pool"))
@@ -303,7 +307,7 @@ def pool_shares(by_type: Frame, *, state: str) -> pl.DataFrame:
     lf = lazy(by_type)
     if state != NATIONAL:
         lf = lf.filter(pl.col("state") == state)
-    eligible = pl.col("rule_class").is_in(list(ELIGIBLE_CLASSES))
+    eligible = pl.col("rule_class").is_in(list(POOL_CLASSES))
     counted = pl.col("count").is_not_null()
 
     def counted_people(condition: pl.Expr) -> pl.Expr:

@@ -55,8 +55,9 @@ def rules_frame(rows: list[tuple[str, str, str, str]], **extra: str) -> pl.DataF
 
 
 # Two states. AA: physicians independent, RNs supervised, aestheticians unknown, dentists not allowed.
-# BB: physicians and dentists independent, RNs allowed with no stated supervision (→ conditional),
-# aestheticians supervised but not counted.
+# BB: physicians independent, dentists conditional within their own scope (→ conditional, as the CA rule
+# "not purely for cosmetics" reads), RNs allowed with no stated supervision (→ conditional), aestheticians
+# supervised but not counted. The conditional class is reported but not in the eligible pool.
 RULES = rules_frame(
     [
         ("AA", "physician", "yes", "independent"),
@@ -116,7 +117,7 @@ def test_rule_class_follows_may_inject_and_supervision() -> None:
                 "independent",
                 "conditional",
                 "supervised",
-                "independent",
+                "conditional",
             ],
         }
     )
@@ -153,11 +154,12 @@ def test_matrix_accepts_lazy_rules_without_optional_columns() -> None:
 
 def test_pool_per_100k_for_two_states() -> None:
     aa, bb = pool_of("AA"), pool_of("BB")
-    # AA: physicians 100 + RNs 300 = 400 over 200,000 residents; BB: 20 + 60 + 5 = 85 over 50,000.
+    # AA: physicians 100 + RNs 300 = 400 over 200,000 residents; BB: physicians 20 over 50,000, with RNs 60 and
+    # dentists 5 conditional (beside the pool, not in it).
     assert (aa["independent"], aa["supervised"], aa["conditional"], aa["eligible_pool"]) == (100, 300, 0, 400)
     assert aa["eligible_pool_per_100k"] == pytest.approx(200.0)
-    assert (bb["independent"], bb["conditional"], bb["eligible_pool"]) == (25, 60, 85)
-    assert bb["eligible_pool_per_100k"] == pytest.approx(170.0)
+    assert (bb["independent"], bb["conditional"], bb["eligible_pool"]) == (20, 65, 20)
+    assert bb["eligible_pool_per_100k"] == pytest.approx(40.0)
 
 
 def test_unknown_rule_people_are_reported_but_not_in_pool() -> None:
@@ -202,8 +204,8 @@ def test_weights_cannot_count_unknown_rules() -> None:
 def test_national_pool_sums_states_and_rates_over_known_population() -> None:
     pool = providers.eligible_pool(COUNTS, RULES, STATES)
     us = providers.national_pool(pool).row(0, named=True)
-    assert (us["state"], us["eligible_pool"], us["population_2020"]) == ("US", 485, 250_000)
-    assert us["eligible_pool_per_100k"] == pytest.approx(194.0)
+    assert (us["state"], us["eligible_pool"], us["population_2020"]) == ("US", 420, 250_000)
+    assert us["eligible_pool_per_100k"] == pytest.approx(168.0)
     # supervised is known only in AA (300 over 200,000 residents)
     assert us["supervised"] == 300
     assert us["supervised_per_100k"] == pytest.approx(150.0)
@@ -238,7 +240,7 @@ def test_pool_shares_national_adds_states() -> None:
     shares = providers.pool_shares(providers.pool_by_type(COUNTS, RULES), state="US")
     phys = shares.filter(pl.col("provider_type") == "physician").row(0, named=True)
     assert (phys["eligible"], phys["states_eligible"]) == (120, 2)
-    assert phys["share_of_pool"] == pytest.approx(120 / 485)
+    assert phys["share_of_pool"] == pytest.approx(120 / 420)
     aesth = shares.filter(pl.col("provider_type") == "aesthetician").row(0, named=True)
     assert (aesth["states_eligible"], aesth["states_unknown"], aesth["eligible"]) == (1, 1, 0)
 

@@ -413,10 +413,16 @@ def describe_pool(pool: pl.DataFrame, *, state: str) -> str:
         text = (
             f"In {name}, {row['eligible_pool']:,} counted people may inject: "
             f"{number(row['eligible_pool_per_100k'])} per 100,000 residents — "
-            f"{number(row['independent_per_100k'])} per 100k without a supervising physician, "
-            f"{number(row['supervised_per_100k'])} under physician supervision or delegation and "
-            f"{number(row['conditional_per_100k'])} where the source states no supervision level."
+            f"{number(row['independent_per_100k'])} per 100k without a supervising physician and "
+            f"{number(row['supervised_per_100k'])} under physician supervision or delegation."
         )
+        if row["conditional"]:
+            text += (
+                f" Beside the pool, {row['conditional']:,} more ({number(row['conditional_per_100k'])} per 100k) may "
+                "inject only under conditions the rules table cannot count — e.g. dentists within a dental treatment "
+                "plan, not purely for cosmetics, or a type whose source states no supervision level — so they are "
+                "not counted as eligible."
+            )
     if row["uncounted_eligible_types"] and row["eligible_pool"] is not None:
         where = " in some states" if state == NATIONAL else " here"
         text += (

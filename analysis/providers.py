@@ -25,8 +25,8 @@ import polars as pl
 
 from analysis.eligibility import (
     ELIGIBLE_CLASSES,
-    POOL_CLASSES,
     KEY,
+    POOL_CLASSES,
     RULE_CLASSES,
     SUPERVISED_LEVELS,
     eligibility_matrix,

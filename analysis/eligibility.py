@@ -213,3 +213,43 @@ def nurse_or_aesthetician_states(rules: Frame) -> pl.DataFrame:
         .sort("state")
         .collect()
     )
+
+
+def state_answer(rules: Frame, *, state: str) -> pl.DataFrame:
+    """One row per provider type for one state: may inject, supervision, prior exam, may buy product, the first
+    source and its reliability — the providers report's answer box. The prior exam is known only where the
+    supervision level is ``delegation_after_exam`` (a physician, NP or PA examines first); elsewhere it is not in
+    the rules table, and the row says so rather than guessing."""
+    order = {t: i for i, t in enumerate(PROVIDER_TYPES)}
+    return (
+        rules.lazy()
+        .filter(pl.col("state") == state)
+        .select(
+            "provider_type",
+            "may_inject",
+            "supervision",
+            pl.when(pl.col("supervision") == "delegation_after_exam")
+            .then(pl.lit("required: a physician, NP or PA examines the patient first"))
+            .when(pl.col("may_inject") == "no")
+            .then(pl.lit("—"))
+            .otherwise(pl.lit("not stated in the rules table"))
+            .alias("prior_exam"),
+            pl.col("may_purchase").fill_null("unknown"),
+            pl.col("source").str.split(";").list.first().str.strip_chars().alias("first_source"),
+            "reliability",
+        )
+        .collect()
+        .sort(pl.col("provider_type").replace_strict(order, default=len(order)))
+    )
+
+
+def national_answer(rules: Frame) -> pl.DataFrame:
+    """Per provider type, in how many states it may inject (yes / conditional / no / unknown)."""
+    order = {t: i for i, t in enumerate(PROVIDER_TYPES)}
+    return (
+        rules.lazy()
+        .group_by("provider_type")
+        .agg(*(((pl.col("may_inject") == v).sum()).alias(v) for v in ("yes", "conditional", "no", "unknown")))
+        .collect()
+        .sort(pl.col("provider_type").replace_strict(order, default=len(order)))
+    )

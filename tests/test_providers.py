@@ -462,3 +462,27 @@ def test_sources_html_links_only_urls() -> None:
 
 def test_md_escape_neutralises_markdown_and_html() -> None:
     assert md("a_b *c* <i>") == r"a\_b \*c\* &lt;i&gt;"
+
+
+# --- the answer box -------------------------------------------------------------------------------------------
+
+
+def test_the_state_answer_gives_one_cited_line_per_profession_and_never_guesses_the_exam() -> None:
+    from analysis.narrate.providers import answer_table
+
+    answer = eligibility.state_answer(RULES, state="AA")
+    assert answer["provider_type"].to_list() == ["physician", "registered_nurse", "dentist", "aesthetician"]
+    rn = answer.filter(pl.col("provider_type") == "registered_nurse").row(0, named=True)
+    assert rn["prior_exam"].startswith("required") and rn["first_source"] == "https://rules.example/AA/registered_nurse"
+    physician = answer.filter(pl.col("provider_type") == "physician").row(0, named=True)
+    assert physician["prior_exam"] == "not stated in the rules table"
+    text = answer_table(answer, state_label="Alpha")
+    assert text.count("\n| ") == 1 + 4 and "[rules.example](<https://rules.example/AA/dentist>) (high)" in text
+
+
+def test_the_national_answer_counts_states_per_profession() -> None:
+    answer = eligibility.national_answer(RULES)
+    rn = answer.filter(pl.col("provider_type") == "registered_nurse").row(0, named=True)
+    assert (rn["yes"], rn["conditional"], rn["no"], rn["unknown"]) == (0, 2, 0, 0)
+    aesthetician = answer.filter(pl.col("provider_type") == "aesthetician").row(0, named=True)
+    assert (aesthetician["conditional"], aesthetician["unknown"]) == (1, 1)

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.narrate.text import cap, join_words, md, number
+from analysis.narrate.text import cap, join_words, link, md, number
 from analysis.providers import (
     ELIGIBLE_CLASSES,
     NATIONAL,
@@ -513,3 +513,54 @@ def sources_note(what: str, n: int, file_name: str) -> str:  # file_name: config
     """The line above a sources table, ``Rules: 12 sources, from state_rules.csv.`` (plain text: the table is HTML
     and escapes it)."""
     return f"{what}: {n} sources, from {file_name}."
+
+
+_MAY_INJECT_WORDS = {"yes": "**yes**", "conditional": "**conditional**", "no": "**no**", "unknown": "unknown"}
+_PURCHASE_WORDS = {
+    "yes": "yes, on their own account",
+    "conditional": "only under conditions",
+    "no": "no (ordered by a prescriber or medical director)",
+    "unknown": "unknown",
+}
+
+
+def answer_table(answer: pl.DataFrame, *, state_label: str) -> str:
+    """The providers report's answer box for one state: one line per profession, each with its source."""
+    from urllib.parse import urlparse
+
+    lines = [
+        f"**Who may inject in {md(state_label)}, who supervises, who examines first, who may buy the product**",
+        "",
+        "| profession | may inject | supervision | prior exam | may buy product | source |",
+        "|:---|:---|:---|:---|:---|:---|",
+    ]
+    for r in answer.iter_rows(named=True):
+        url = r["first_source"] or ""
+        host = urlparse(url).netloc.removeprefix("www.") if url.startswith("http") else url[:40]
+        source = link(url, host) if url.startswith("http") else md(host)
+        lines.append(
+            f"| {md(_label(r['provider_type']))} | {_MAY_INJECT_WORDS.get(r['may_inject'], md(r['may_inject']))} "
+            f"| {md(SUPERVISION_TEXT.get(r['supervision'], r['supervision']))} | {md(r['prior_exam'])} "
+            f"| {md(_PURCHASE_WORDS.get(r['may_purchase'], r['may_purchase']))} "
+            f"| {source} ({md(r['reliability'] or 'unrated')}) |"
+        )
+    lines += [
+        "",
+        "Reliability: high = statute, rule or board text; med = health-law firm or trade association; low = vendor "
+        "or national summary. Conditions (training, permits, protocols) are in the notes below and in the sources.",
+    ]
+    return "\n".join(lines)
+
+
+def national_answer_table(answer: pl.DataFrame) -> str:
+    """The answer box of the US report: in how many states each profession may inject."""
+    lines = [
+        "**Who may inject: it depends on the state.** Pick a state's report for its rules; across the 51:",
+        "",
+        "| profession | yes | conditional | no | unknown |",
+        "|:---|---:|---:|---:|---:|",
+    ]
+    for r in answer.iter_rows(named=True):
+        counts = " | ".join(f"{r[k]:,}" for k in ("yes", "conditional", "no", "unknown"))
+        lines.append(f"| {md(_label(r['provider_type']))} | {counts} |")
+    return "\n".join(lines)

@@ -477,7 +477,7 @@ def test_the_state_answer_gives_one_cited_line_per_profession_and_never_guesses_
     physician = answer.filter(pl.col("provider_type") == "physician").row(0, named=True)
     assert physician["prior_exam"] == "not stated in the rules table"
     text = answer_table(answer, state_label="Alpha")
-    assert text.count("\n| ") == 1 + 4 and "[rules.example](<https://rules.example/AA/dentist>) (high)" in text
+    assert text.count("\n| ") == 1 + 4 and "(<https://rules.example/AA/dentist>) (high)" in text
 
 
 def test_the_national_answer_counts_states_per_profession() -> None:

@@ -462,3 +462,66 @@ def headline_numbers(
         "median_botox_price_per_unit_usd": price_per_unit,
         "break_even_treatments": break_even_treatments,
     }
+
+
+# --- the answer box: the courses to look at first -----------------------------------------------------------------
+
+
+def best_courses(options: Frame, states: Frame, *, state: str, n: int = 5) -> pl.DataFrame:
+    """The ``n`` current courses that fit best, for the training report's answer box.
+
+    ``options``: the profession's current courses (:func:`courses_for_profession`, with ``where``). Ranked by, in
+    order: an in-person session by distance band (in the state; under 500 km; under 1,000 km; further — great-circle
+    distance between state population centres; for ``US`` any session counts as in the state), live-model
+    practice (``hands_on`` true), the provider naming the profession (``eligibility`` listed), a stated price, then
+    nearest and cheapest; at most two courses per organisation. Adds ``distance_km`` (null for courses without a
+    placed session) and keeps the other columns.
+    """
+    frame = _eager(options).with_row_index("_id")
+    geo = _eager(states).select("state", "pop_center_lat", "pop_center_lon")
+    sessions = parse_locations(frame.drop("_id")).filter(pl.col("state").is_not_null())
+    if state == "US":
+        distance = sessions.group_by("course_id").agg(pl.lit(0.0).alias("distance_km"))
+    else:
+        home = geo.filter(pl.col("state") == state)
+        lat, lon = (home["pop_center_lat"][0], home["pop_center_lon"][0]) if home.height else (None, None)
+        distance = (
+            (
+                sessions.join(geo, on="state", how="inner")
+                .with_columns(haversine_km(lat, lon, "pop_center_lat", "pop_center_lon").alias("distance_km"))
+                .with_columns(pl.when(pl.col("state") == state).then(0.0).otherwise(pl.col("distance_km")))
+                .group_by("course_id")
+                .agg(pl.col("distance_km").min())
+            )
+            if lat is not None
+            else sessions.group_by("course_id").agg(pl.lit(None, pl.Float64).alias("distance_km"))
+        )
+    # distance in bands (in the state; under 500 km; under 1,000 km; further; no placed session), so a slightly
+    # nearer course does not outrank one with live models, a price and the profession named
+    band = (
+        pl.when(pl.col("distance_km").is_null())
+        .then(4)
+        .when(pl.col("distance_km") == 0)
+        .then(0)
+        .when(pl.col("distance_km") < 500)
+        .then(1)
+        .when(pl.col("distance_km") < 1000)
+        .then(2)
+        .otherwise(3)
+    )
+    listed = pl.col("eligibility").fill_null("") == "listed" if "eligibility" in frame.columns else pl.lit(True)
+    ranked = (
+        frame.join(distance.rename({"course_id": "_id"}), on="_id", how="left")
+        .sort(
+            band,
+            ~pl.col("hands_on").fill_null(False),
+            ~listed,
+            pl.col("list_price_usd").is_null(),
+            pl.col("distance_km"),
+            pl.col("list_price_usd"),
+            nulls_last=True,
+        )
+        # at most two courses of one organisation, so the list shows choices
+        .filter(pl.int_range(pl.len()).over("organization") < 2)
+    )
+    return ranked.head(n).drop("_id")

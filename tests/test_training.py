@@ -537,3 +537,41 @@ def test_the_shipped_catalogue_keeps_the_2006_meeting_as_past():
     assert past.filter(pl.col("course").str.contains("2006")).height == 1
     assert offered.filter(pl.col("course").str.contains("2006")).is_empty()
     assert set(offered["status"].unique().to_list()) <= {"current", "unknown"}
+
+
+# --- the answer box: courses to look at first --------------------------------------------------------------------
+
+
+def test_best_courses_rank_in_state_then_distance_band_then_live_models_price_and_listing():
+    # 1° of longitude at the equator is ~111 km: BB is in the first band (<500 km), CC (~334 km) too, DD (~1,113 km)
+    # is beyond 1,000 km.
+    frame = courses(
+        organization=["Far", "Near plain", "Near hands-on", "Home", "Online", "Home 2"],
+        hands_on=[True, False, True, None, True, False],
+        list_price_usd=[100.0, 50.0, 900.0, None, 10.0, 300.0],
+        locations=["X, DD", "X, BB", "X, CC", "X, AA", "online", "Y, AA"],
+        eligible_professions=["registered_nurse"] * 6,
+    ).with_columns(pl.lit("listed").alias("eligibility"))
+    best = training.best_courses(frame, STATES, state="AA", n=6)
+    assert best["organization"].to_list() == ["Home 2", "Home", "Near hands-on", "Near plain", "Far", "Online"]
+    assert best["distance_km"][0] == 0.0 and best["distance_km"][-1] is None
+    assert best["distance_km"][2] == pytest.approx(3 * 111.2, rel=0.01)
+
+
+def test_best_courses_show_at_most_two_per_organisation():
+    frame = courses(organization=["A", "A", "A", "B"], locations=["X, AA"] * 4).with_columns(
+        pl.lit("listed").alias("eligibility")
+    )
+    best = training.best_courses(frame, STATES, state="AA")
+    assert best["organization"].to_list() == ["A", "A", "B"]
+
+
+def test_the_training_answer_states_the_rule_once_and_names_each_course():
+    from analysis.narrate.training import best_courses_answer, rule_line
+
+    frame = courses(organization=["Org"], locations=["Austin, TX"], list_price_usd=[1500.0], hands_on=[True])
+    best = training.best_courses(frame.with_columns(pl.lit("in person").alias("where")), STATES, state="US")
+    line = rule_line({"may_inject": "no", "supervision": "not_allowed"}, state="AA", label="Aesthetician")
+    text = best_courses_answer(best, label="Aesthetician", state_label="Alpha", rule_line=line, n_options=7)
+    assert text.count("does not make injecting legal here") == 1
+    assert "The 1 of 7 current options" in text and "\\$1,500" in text and "practice on live models" in text

@@ -198,8 +198,11 @@ def summary_view(summary: pl.DataFrame) -> pl.DataFrame:
 
 
 def options_view(options: pl.DataFrame) -> pl.DataFrame:
-    """The options table: listed eligibility first, then held in the state, online, priced; readable columns."""
+    """The options table: listed eligibility first, then held in the state, online, priced; readable columns.
+    A caveat that is the same on every row is said once above the table (the answer box), not on each row."""
     order = [c for c in OPTION_LABELS if c in options.columns]
+    if "caveat" in order and options["caveat"].n_unique() <= 1:
+        order.remove("caveat")
     return (
         options.with_columns(
             pl.when(pl.col("course").str.len_chars() > 90)

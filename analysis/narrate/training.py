@@ -70,6 +70,29 @@ def cost_markdown(costs: pl.DataFrame) -> str:
     )
 
 
+def _verdict(rule: dict, *, who: str, state: str) -> str:
+    return {
+        "yes": f"{plural(who)} **may inject** cosmetic neurotoxins in {state}",
+        "conditional": f"{plural(who)} **may inject in {state} only under conditions**",
+        "no": f"**{plural(who)} may not inject cosmetic neurotoxins in {state}**",
+    }.get(rule["may_inject"], f"Whether {plural(who, lower=True)} may inject in {state} is **unknown**")
+
+
+def rule_line(rule: dict | None, *, state: str, label: str) -> str:
+    """The profession's rule in one line (the answer box); the full rule with its notes and sources follows below.
+    The caveat that a course may admit someone the state does not let inject is said here, once."""
+    who = md(label)
+    if state == "US":
+        return "Whether you may inject depends on the state: pick a state's report for its rule."
+    if rule is None:
+        return f"The state rules have no entry for {a_or_an(lower_first(who))} here: check the state board first."
+    supervision = md(SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"]))
+    line = f"{_verdict(rule, who=who, state=state)} (supervision: {supervision})."
+    if rule["may_inject"] in ("no", "unknown"):
+        line += " A course may still admit you, but completing one does not make injecting legal here."
+    return line
+
+
 def rule_markdown(rule: dict | None, *, rules: pl.DataFrame, state: str, profession: str, label: str) -> str:
     """What the state rules say about ``profession`` injecting in ``state`` (or across states for ``US``)."""
     who = md(label)
@@ -89,11 +112,7 @@ def rule_markdown(rule: dict | None, *, rules: pl.DataFrame, state: str, profess
             f"The state rules have no entry for {a_or_an(lower_first(who))} in {md(state)}: **unknown rule** — "
             "check the state board before enrolling."
         )
-    verdict = {
-        "yes": f"{plural(who)} **may inject** cosmetic neurotoxins in {state}",
-        "conditional": f"{plural(who)} **may inject in {state} only under conditions**",
-        "no": f"**{plural(who)} may not inject cosmetic neurotoxins in {state}**",
-    }.get(rule["may_inject"], f"Whether {plural(who, lower=True)} may inject in {state} is **unknown**")
+    verdict = _verdict(rule, who=who, state=state)
     supervision = md(SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"]))
     text = (
         f"{verdict} (supervision: {supervision}). Notes: {md(rule['notes'])}. Sources: {citations(rule['source'])} "
@@ -189,3 +208,28 @@ def past_courses(past: pl.DataFrame) -> str:
         "that has taken place, an expired CE activity, a withdrawn offer). They are listed here as history and "
         "left out of every count, map, option and break-even above."
     )
+
+
+def best_courses_answer(best: pl.DataFrame, *, label: str, state_label: str, rule_line: str, n_options: int) -> str:
+    """The training report's answer box: the profession's rule here in one line, then the best-fitting courses."""
+    lines = [f"**Training for {plural(md(label), lower=True)} in {md(state_label)}**", "", rule_line, ""]
+    if best.is_empty():
+        lines.append("No current course in the catalogue lists this profession or leaves enrolment open.")
+        return "\n".join(lines)
+    lines.append(
+        f"The {best.height} of {n_options:,} current options to look at first (in person and nearest first, then "
+        "live-model practice, a stated price, and the profession named by the provider):"
+    )
+    lines.append("")
+    for r in best.iter_rows(named=True):
+        where = md(r.get("where") or "place not stated")
+        distance = r.get("distance_km")
+        away = "" if distance is None or distance == 0 else f", about {distance / 1.609344:,.0f} mi away"
+        hands = {True: "practice on live models", False: "no live models"}.get(
+            r.get("hands_on"), "live models not stated"
+        )
+        price = usd(r.get("list_price_usd"), decimals=0, missing="price not stated")
+        enrol = "" if r.get("eligibility") == "listed" else " · enrolment for this profession not stated: ask first"
+        lines.append(f"- **{md(r['organization'])}**, {md(r['course'])}: {where}{away}; {hands}; {price}{enrol}")
+    lines += ["", "The full table of options is below."]
+    return "\n".join(lines)

@@ -91,12 +91,13 @@ def key_numbers(
     state column repeats the national value.
     """
 
-    def median_of(frame: pl.DataFrame) -> tuple[float | None, int]:
-        row = pricing.price_stats(frame).collect().row(0, named=True)
+    def median_of(scope: str) -> tuple[float | None, int]:
+        # the same quotes as the pricing report: regular prices only (promotional, member … set aside)
+        row = pricing.price_stats(pricing.select_scope(prices, state=scope)).collect().row(0, named=True)
         return row["median"], row["n"]
 
-    us_median, us_n = median_of(prices)
-    st_median, st_n = median_of(prices if state == "US" else prices.filter(pl.col("state") == state))
+    us_median, us_n = median_of("US")
+    st_median, st_n = median_of(state)
     us_pool = providers.pool_row(pool, state="US")
     st_pool = providers.pool_row(pool, state=state)
     us_in_person = training.count_in_person(courses)  # distinct courses: one held in two states counts once
@@ -111,10 +112,12 @@ def key_numbers(
     rows = [
         (
             "pricing",
-            "Median price per Botox-equivalent unit (USD)",
+            "Median price per Botox-equivalent unit",
             st_median,
             us_median,
             f"n = {st_n:,} (US {us_n:,})",
+            "usd",
+            "derived: regular prices named clinics publish",
         ),
         (
             "providers",
@@ -122,6 +125,8 @@ def key_numbers(
             st_pool["eligible_pool_per_100k"],
             us_pool["eligible_pool_per_100k"],
             "" if st_pool["pool_complete"] else "lower bound: some eligible types are not counted",
+            "rate",
+            "derived: published head counts × the state rules",
         ),
         (
             "providers",
@@ -129,11 +134,30 @@ def key_numbers(
             float(len(st_pool["types_may_inject"] or [])),
             None,
             "of 8 types; US varies by state",
+            "count",
+            "observed: the state rules",
         ),
-        ("training", "In-person courses held here", float(st_in_person), float(us_in_person), note_nearest),
-        ("training", "Online courses (open everywhere)", float(courses_online), float(courses_online), ""),
+        (
+            "training",
+            "In-person courses held here",
+            float(st_in_person),
+            float(us_in_person),
+            note_nearest,
+            "count",
+            "observed: the course catalogue",
+        ),
+        (
+            "training",
+            "Online courses (open everywhere)",
+            float(courses_online),
+            float(courses_online),
+            "",
+            "count",
+            "observed: the course catalogue",
+        ),
     ]
-    return pl.DataFrame(rows, schema=["topic", "metric", "state_value", "us_value", "note"], orient="row")
+    columns = ["topic", "metric", "state_value", "us_value", "note", "unit", "basis"]
+    return pl.DataFrame(rows, schema=columns, orient="row")
 
 
 def revenue_anchors(statistics: pl.DataFrame) -> pl.DataFrame:
@@ -166,7 +190,7 @@ def headline_numbers(
     return {
         "state": state,
         "synthetic": synthetic,
-        "median_price_per_unit_usd": rows["Median price per Botox-equivalent unit (USD)"]["state_value"],
+        "median_price_per_unit_usd": rows["Median price per Botox-equivalent unit"]["state_value"],
         "eligible_pool_per_100k": rows["Eligible injectors per 100,000 residents"]["state_value"],
         "in_person_courses": rows["In-person courses held here"]["state_value"],
         "market_estimate_usd": est["estimate_usd"] if est else None,

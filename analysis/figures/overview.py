@@ -80,3 +80,25 @@ def state_vs_us(numbers: pl.DataFrame, *, state: str, title: str) -> go.Figure:
     fig.add_vline(x=100, line_dash="dash", line_color="#6b7280", annotation_text="US = 100")
     fig.update_xaxes(title_text=f"{state} as % of the US value", rangemode="tozero")
     return house_layout(fig, title=title, height=max(280, 80 + 40 * rows.height))
+
+
+def _shown(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"${value:,.2f}" if unit == "usd" else f"{value:,.0f}"
+
+
+def key_numbers_view(numbers: pl.DataFrame) -> pl.DataFrame:
+    """The key numbers as a reader's table: money in dollars and cents, rates and counts as whole numbers (never
+    "10.00"), each with what kind of number it is (observed or derived) in ``basis``."""
+    rows = [
+        {
+            "metric": r["metric"],
+            "state_value": _shown(r["state_value"], r["unit"]),
+            "us_value": _shown(r["us_value"], r["unit"]),
+            "note": r["note"],
+            "basis": r["basis"],
+        }
+        for r in numbers.iter_rows(named=True)
+    ]
+    return pl.DataFrame(rows, schema=dict.fromkeys(("metric", "state_value", "us_value", "note", "basis"), pl.String))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.narrate.text import md
+from analysis.narrate.text import cap, md, usd
 from analysis.overview import latest_estimate
 
 
@@ -15,7 +15,7 @@ def _money_bn(value: float) -> str:
 def narrate_key_numbers(numbers: pl.DataFrame, *, state: str, state_label: str) -> str:
     """Sentences comparing the state's numbers with the national ones."""
     rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
-    price = rows["Median price per Botox-equivalent unit (USD)"]
+    price = rows["Median price per Botox-equivalent unit"]
     pool = rows["Eligible injectors per 100,000 residents"]
     parts = []
     if price["state_value"] is None:
@@ -82,3 +82,51 @@ def narrate_anchors(anchors: pl.DataFrame, estimates: pl.DataFrame) -> str:
             "neither number is the other's check to the dollar."
         )
     return text
+
+
+def answer(
+    numbers: pl.DataFrame, series: pl.DataFrame, estimates: pl.DataFrame, *, state: str, state_label: str
+) -> str:
+    """The overview's answer box: the state's key numbers beside the nation's, each marked observed, derived or
+    estimated, and the national market in two lines."""
+    rows = {r["metric"]: r for r in numbers.iter_rows(named=True)}
+    here = "the US" if state == "US" else md(state_label)
+    lines = [
+        f"**{cap(here)} at a glance** (observed = copied from a cited source; derived = computed from observed "
+        "numbers; estimated = rests on an assumption, stated)"
+    ]
+    price = rows["Median price per Botox-equivalent unit"]
+    n_text = md(price["note"])
+    if price["state_value"] is None:
+        lines.append(f"- Price: no per-unit clinic quotes for {here} (US median {usd(price['us_value'])}; {n_text}).")
+    else:
+        us = "" if state == "US" else f" (US {usd(price['us_value'])})"
+        lines.append(
+            f"- Median price **{usd(price['state_value'])} per Botox-equivalent unit**{us}; {n_text} — derived "
+            "from observed clinic quotes."
+        )
+    pool = rows["Eligible injectors per 100,000 residents"]
+    if pool["state_value"] is not None:
+        us = "" if state == "US" else f" (US {pool['us_value']:,.0f})"
+        lower = " (a lower bound)" if pool["note"] else ""
+        lines.append(
+            f"- **{pool['state_value']:,.0f} eligible injectors per 100,000 residents**{us}{lower} — derived "
+            "from published head counts and the state rules; an order of magnitude."
+        )
+    courses_here = rows["In-person courses held here"]
+    online = rows["Online courses (open everywhere)"]
+    nearest = f"; {md(courses_here['note'])}" if courses_here["note"] else ""
+    lines.append(
+        f"- **{courses_here['state_value']:,.0f} in-person courses** held here{nearest}; "
+        f"{online['state_value']:,.0f} online courses open everywhere — observed (course catalogue)."
+    )
+    if not series.is_empty():
+        last = series.sort("year").row(-1, named=True)
+        lines.append(f"- US neuromodulator procedures {last['year']}: **{last['procedures']:,.0f}** — observed (ASPS).")
+    latest = estimates.sort("year").row(-1, named=True) if not estimates.is_empty() else None
+    if latest:
+        lines.append(
+            f"- US fee spending {latest['year']}: about **{_money_bn(latest['estimate_usd'])}** — estimated "
+            f"(procedures × the {latest['fee_year']} average fee; see below)."
+        )
+    return "\n".join(lines)

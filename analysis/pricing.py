@@ -477,7 +477,14 @@ def sources_used(prices: pl.DataFrame) -> pl.DataFrame:
 
 
 def headline_numbers(
-    scope: pl.DataFrame, unit_stats: pl.DataFrame, cap_share: pl.DataFrame, *, state: str, product: str, synthetic: bool
+    scope: pl.DataFrame,
+    unit_stats: pl.DataFrame,
+    cap_share: pl.DataFrame,
+    *,
+    state: str,
+    product: str,
+    synthetic: bool,
+    cap_usd: float = DEFAULT_PRICE_CAP_USD,
 ) -> dict[str, object]:
     """The numbers the report index shows for this report."""
     row = unit_stats.row(0, named=True)
@@ -487,10 +494,12 @@ def headline_numbers(
         "product": product,
         "synthetic": synthetic,
         "observations": scope.height,
+        "per_unit_quotes": row["n"],
         "median_price_per_unit_usd": row["median"],
         "median_ci_low_usd": row["median_ci_low"],
         "median_ci_high_usd": row["median_ci_high"],
         "share_above_cap": cap.get("share_above_cap"),
+        "price_cap_usd": cap_usd,
     }
 
 

@@ -116,7 +116,7 @@ def test_index_escapes_text_and_lists_headline_numbers(tmp_path):
     html = index_path.read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert 'href="CA/pricing.html"' in html and 'href="TX/pricing.html"' in html
-    assert "median price per unit usd" in html and 'data-sort="12.0"' in html
+    assert "Median $ per unit" in html and 'data-sort="12.0"' in html and "$12.00" in html
     assert "Synthetic sample data" in html
     manifest = json.loads(manifest_path.read_text())
     assert manifest["counts"] == {"reports": 2, "ok": 1, "failed": 1}
@@ -129,4 +129,36 @@ def test_headline_keys_are_numeric_summary_values():
             "CA", "p", summary={"state": "CA", "synthetic": True, "n": 3, "name": "x", "flag": False, "median": 1.5}
         )
     ]
-    assert index.headline_keys(records) == ["n", "median"]
+    assert index.headline_keys(records) == ["median", "n"]  # unknown keys alphabetically, after the known ones
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("market_estimate_year", 2024, "2024"),
+        ("in_person_courses", 10.0, "10"),
+        ("share_above_cap", 0.2734, "27%"),
+        ("median_price_per_unit_usd", 13.25, "$13.25"),
+        ("market_estimate_usd", 4_032_554_088.0, "$4.03 bn"),
+        ("eligible_pool_per_100k", 1643.9, "1,644"),
+        ("nearest_in_person_km", 1120.4, "1,120 km"),
+        ("anything", None, ""),
+    ],
+)
+def test_index_values_read_as_readers_expect(key, value, shown):
+    assert index.format_value(key, value) == shown
+
+
+def test_index_says_a_number_shared_by_every_row_once_and_keeps_run_details_out_of_the_tables(tmp_path):
+    for state, median in (("CA", 12.0), ("TX", 13.0)):
+        summary = {"median_price_per_unit_usd": median, "market_estimate_usd": 4e9, "share_above_cap": 0.5}
+        summary["price_cap_usd"] = 400.0
+        _write_record(tmp_path, _record(state, "pricing", summary=summary))
+    index_path, _ = index.write_outputs(tmp_path, batch={"ran": 2, "cached": 0, "elapsed_s": 1.0, "interrupted": False})
+    html = index_path.read_text()
+    assert "The same in every row:" in html and "$4.00 bn" in html and "$400" in html
+    assert html.count("$4.00 bn") == 1  # said once, not in each state's row
+    assert "Share of visits over $400" in html
+    tables, details = html.split('<details id="run-details">')
+    assert "Seconds" not in tables and "Seconds" in details
+    assert 'id="filter"' in html and 'id="by-state-table"' in html

@@ -139,3 +139,26 @@ def test_map_of_no_data_is_all_grey():
         title="t",
     )
     assert {t.fillcolor for t in fig.data if t.name != "scale"} == {MISSING_COLOR}
+
+
+def test_tile_labels_meet_wcag_aa_on_their_own_fill():
+    import polars as pl
+    from plotly.colors import sample_colorscale
+
+    from analysis.figures.common import MISSING_COLOR, MISSING_TEXT_COLOR, contrast_ratio, us_tile_map
+
+    frame = pl.DataFrame({"state": ["MA", "SD", "DC", "TX", "CA"], "v": [100.0, 75.0, 50.0, 25.0, 0.0]})
+    fig = us_tile_map(frame, value="v", label="v", title="t")
+    known, missing = fig.data[0], fig.data[1]
+    values = list(known.marker.color)
+    fills = sample_colorscale("Blues", [(v - min(values)) / (max(values) - min(values)) for v in values])
+    for fill, text in zip(fills, known.textfont.color, strict=True):
+        assert contrast_ratio(text, fill) >= 4.5, (text, fill)
+    assert contrast_ratio(missing.textfont.color, MISSING_COLOR) >= 4.5 and missing.textfont.color == MISSING_TEXT_COLOR
+
+
+def test_contrast_ratio_matches_the_wcag_reference_values():
+    from analysis.figures.common import contrast_ratio
+
+    assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast_ratio("#777777", "#ffffff"), 2) == 4.48  # the classic just-fails-AA grey

@@ -6,6 +6,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 import polars as pl
 from jinja2 import Environment, select_autoescape
 
@@ -29,6 +30,7 @@ STATE_TILES: dict[str, tuple[int, int]] = {
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 MISSING_COLOR = "#e5e7eb"
+MISSING_TEXT_COLOR = "#4b5563"  # 6.4:1 on MISSING_COLOR (WCAG AA)
 HIGHLIGHT_COLOR = "#111827"
 
 
@@ -46,6 +48,34 @@ def house_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
         margin={"l": 40, "r": 20, "t": 60, "b": 40},
     )
     return fig
+
+
+def _linear(channel: float) -> float:
+    c = channel / 255
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of ``#rrggbb`` or ``rgb(r, g, b)``."""
+    if color.startswith("#"):
+        r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (float(v) for v in color[color.index("(") + 1 : color.index(")")].split(",")[:3])
+    return 0.2126 * _linear(r) + 0.7152 * _linear(g) + 0.0722 * _linear(b)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours, 1 to 21 (AA asks 4.5 for normal text)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"  # black, not near-black: only then is 4.5:1 reachable on every fill
+
+
+def text_color_on(fill: str) -> str:
+    """Dark or white text, whichever contrasts more with ``fill`` (each meets 4.5:1 on one half of any scale)."""
+    return DARK_TEXT if contrast_ratio(DARK_TEXT, fill) >= contrast_ratio(LIGHT_TEXT, fill) else LIGHT_TEXT
 
 
 def us_tile_map(
@@ -89,7 +119,7 @@ def us_tile_map(
     known = [i for i, v in enumerate(values) if v is not None]
     missing = [i for i, v in enumerate(values) if v is None]
 
-    def tiles(indices: list[int], *, marker: dict, text_color: str, name: str) -> go.Scatter:
+    def tiles(indices: list[int], *, marker: dict, text_color: str | list[str], name: str) -> go.Scatter:
         return go.Scatter(
             x=[x[i] for i in indices],
             y=[y[i] for i in indices],
@@ -105,6 +135,12 @@ def us_tile_map(
 
     fig = go.Figure()
     outline = [codes[i] == highlight for i in known]
+    # each label's colour from its own tile's fill, so that it meets WCAG AA on the darkest and lightest tiles
+    known_values = [float(values[i]) for i in known]
+    low, high = (min(known_values), max(known_values)) if known_values else (0.0, 1.0)
+    span = (high - low) or 1.0
+    fills = sample_colorscale(colorscale, [(v - low) / span for v in known_values]) if known_values else []
+    label_colors = [text_color_on(fill) for fill in fills]
     fig.add_trace(
         tiles(
             known,
@@ -118,7 +154,7 @@ def us_tile_map(
                     "width": [3 if o else 0.5 for o in outline],
                 },
             },
-            text_color="#111827",
+            text_color=label_colors,
             name=html.escape(label),
         )
     )
@@ -127,7 +163,7 @@ def us_tile_map(
             tiles(
                 missing,
                 marker={"color": MISSING_COLOR, "line": {"color": "white", "width": 0.5}},
-                text_color="#6b7280",
+                text_color=MISSING_TEXT_COLOR,
                 name="no data",
             )
         )

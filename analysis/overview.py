@@ -175,11 +175,23 @@ def revenue_anchors(statistics: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+STATISTIC_LABELS = {
+    PROCEDURES: "ASPS neuromodulator procedures (US)",
+    AVERAGE_FEE: "ASPS average surgeon fee, neuromodulator (USD)",
+    **ANCHORS,
+}
+
+
 def statistics_sources(statistics: pl.DataFrame) -> pl.DataFrame:
+    """The published statistics the report uses, named in words, with year, source and reliability."""
     used = statistics.filter(
         pl.col("statistic").is_in([PROCEDURES, AVERAGE_FEE, *ANCHORS]) & pl.col("value").is_not_null()
     )
-    return used.select("statistic", "year", "source", "reliability").sort("statistic", "year")
+    return (
+        used.sort("statistic", "year")
+        .with_columns(pl.col("statistic").replace_strict(STATISTIC_LABELS, default=pl.col("statistic")))
+        .select("statistic", "year", "source", "reliability")
+    )
 
 
 def headline_numbers(

@@ -162,3 +162,16 @@ def test_contrast_ratio_matches_the_wcag_reference_values():
 
     assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
     assert round(contrast_ratio("#777777", "#ffffff"), 2) == 4.48  # the classic just-fails-AA grey
+
+
+def test_table_cells_link_their_urls_by_site_and_escape_everything_else():
+    import polars as pl
+
+    from analysis.figures.common import Table
+
+    frame = pl.DataFrame(
+        {"source": ["ASPS 2024 (https://www.plasticsurgery.org/stats), p. 3", "javascript:alert(1) <b>"]}
+    )
+    assert html.count("<a href") == 1 and "&lt;b&gt;" in html  # javascript: stays text
+    assert '<a href="https://www.plasticsurgery.org/stats">plasticsurgery.org</a>), p. 3' in html
+    assert "javascript" not in html.split("href")[-1] and "&lt;b&gt;" in html

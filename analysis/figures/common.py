@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlparse
 
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 import polars as pl
 from jinja2 import Environment, select_autoescape
+from plotly.colors import sample_colorscale
 
 # A tile grid: every state (and DC) one equal square, placed roughly where it lies, so small
 # states are as visible as big ones (the geographic map is analysis.figures.usmap; plotly's own
@@ -203,9 +205,28 @@ _env = Environment(autoescape=select_autoescape(default=True, default_for_string
 _TABLE = _env.from_string(
     """<table class="bm-table">
 <thead><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody>
+<tbody>{% for row in rows %}<tr>{% for cell in row %}<td>\
+{% for text, href in cell %}\
+{% if href %}<a href="{{ href }}">{{ text }}</a>{% else %}{{ text }}{% endif %}\
+{% endfor %}</td>{% endfor %}</tr>{% endfor %}</tbody>
 </table>"""
 )
+_URL_IN_TEXT = re.compile(r"(https?://[^\s<>\"';]+)")
+
+
+def _parts(text: str) -> list[tuple[str, str | None]]:
+    """A cell's text as (text, href) parts: every http(s) URL in it becomes a link named by its site, the text
+    around it stays text (escaped by the template)."""
+    parts: list[tuple[str, str | None]] = []
+    for i, piece in enumerate(_URL_IN_TEXT.split(text)):
+        if i % 2:
+            url = piece.rstrip(".,)")
+            parts.append((urlparse(url).netloc.removeprefix("www.") or url, url))
+            if url != piece:
+                parts.append((piece[len(url) :], None))
+        elif piece:
+            parts.append((piece, None))
+    return parts or [(text, None)]
 
 
 class Table:
@@ -224,13 +245,13 @@ class Table:
         self.formats = dict(formats or {})
         self.truncated = frame.height > max_rows
 
-    def _cell(self, column: str, value: object) -> str:
+    def _cell(self, column: str, value: object) -> list[tuple[str, str | None]]:
         if value is None:
-            return "—"
+            return [("—", None)]
         fmt = self.formats.get(column)
         if fmt and isinstance(value, int | float):
-            return format(value, fmt)
-        return str(value)
+            return [(format(value, fmt), None)]
+        return _parts(str(value))
 
     def _repr_html_(self) -> str:
         headers = [self.labels.get(c, c) for c in self.frame.columns]

@@ -261,3 +261,22 @@ def test_the_price_answer_gives_bands_with_n_and_never_a_band_from_too_few():
     assert "Austin" in text and "Dallas median \\$15.00 (n = 1)" in text  # Markdown-escaped dollar
     small = pricing.price_answer(scope.head(3), reference.units_per_area())
     assert small["areas"] == [] and "too few" in say(small, state_label="Texas")
+
+
+def test_the_cap_label_sits_above_the_bars_and_the_axis_starts_at_zero():
+    from analysis.figures.pricing import treatment_costs_chart
+
+    costs = pl.DataFrame(
+        {
+            "label": ["Forehead", "Glabella"],
+            "cost_typical_usd": [450.0, 520.0],
+            "cost_low_usd": [300.0, 400.0],
+            "cost_high_usd": [600.0, 700.0],
+            "units_typical": [20.0, 24.0],
+            "typical_above_cap": [False, True],
+        }
+    )
+    fig = treatment_costs_chart(costs, cap_usd=500.0, title="t")
+    (label,) = [a for a in fig.layout.annotations if "cap" in a.text]
+    assert label.yref == "paper" and label.y >= 1 and label.yanchor == "bottom"  # outside the plotting area
+    assert fig.layout.xaxis.rangemode == "tozero"

@@ -41,6 +41,16 @@ def safe_text(values: Sequence[object] | pl.Series) -> list[str]:
     return ["" if v is None else html.escape(str(v), quote=True) for v in values]
 
 
+def reference_line(fig: go.Figure, *, x: float, text: str, color: str) -> go.Figure:
+    """A dashed vertical line with its label above the plotting area, where it cannot sit on a bar or a dot."""
+    fig.add_vline(x=x, line_dash="dash", line_color=color)
+    fig.add_annotation(
+        x=x, y=1, xref="x", yref="paper", yanchor="bottom", text=html.escape(text), showarrow=False,
+        font={"color": color, "size": 12},
+    )  # fmt: skip
+    return fig
+
+
 def house_layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
         title={"text": html.escape(title), "x": 0, "xanchor": "left"},

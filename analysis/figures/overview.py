@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from analysis.figures.common import house_layout, safe_text
+from analysis.figures.common import house_layout, reference_line, safe_text
 from analysis.overview import METHOD_BREAK_YEAR
 
 BAR = "#2563eb"
@@ -77,7 +77,7 @@ def state_vs_us(numbers: pl.DataFrame, *, state: str, title: str) -> go.Figure:
             hovertemplate="%{y}<br>" + state + ": %{customdata[0]:,.2f}<br>US: %{customdata[1]:,.2f}<extra></extra>",
         )
     )
-    fig.add_vline(x=100, line_dash="dash", line_color="#6b7280", annotation_text="US = 100")
+    reference_line(fig, x=100, text="US = 100", color="#4b5563")
     fig.update_xaxes(title_text=f"{state} as % of the US value", rangemode="tozero")
     return house_layout(fig, title=title, height=max(280, 80 + 40 * rows.height))
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from analysis.figures.common import house_layout, safe_text
+from analysis.figures.common import house_layout, reference_line, safe_text
 from analysis.figures.usmap import us_state_map
 from analysis.pooling import FEW_QUOTES
 
@@ -77,9 +77,7 @@ def median_with_ci(
         )
     )
     if reference_value is not None:
-        fig.add_vline(
-            x=reference_value, line_dash="dash", line_color="#6b7280", annotation_text=html.escape(reference_label)
-        )
+        reference_line(fig, x=reference_value, text=reference_label, color="#4b5563")
     fig.update_xaxes(title_text=html.escape(label), tickprefix="$", rangemode="tozero")
     return house_layout(fig, title=title, height=max(300, 60 + 28 * rows.height))
 
@@ -127,8 +125,8 @@ def treatment_costs_chart(costs: pl.DataFrame, *, cap_usd: float, title: str) ->
             ),
         )
     )
-    fig.add_vline(x=cap_usd, line_dash="dash", line_color=CAP_COLOR, annotation_text=f"cap ${cap_usd:,.0f}")
-    fig.update_xaxes(title_text="Cost of one treatment (USD)", tickprefix="$")
+    reference_line(fig, x=cap_usd, text=f"cap ${cap_usd:,.0f}", color=CAP_COLOR)
+    fig.update_xaxes(title_text="Cost of one treatment (USD)", tickprefix="$", rangemode="tozero")
     return house_layout(fig, title=title, height=max(320, 60 + 34 * rows.height))
 
 

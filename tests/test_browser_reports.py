@@ -8,6 +8,8 @@ script from data may run.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +121,64 @@ def test_html_from_data_shows_as_text_and_never_runs(hostile_report):
     assert log.dialogs == [], "a script from the data ran"
     assert injected == 0
     assert XSS[0] in text and XSS[1] in text  # shown as text in the sources table
+
+
+# --- what each reader sees first, at a laptop's and a phone's width (issue #14) ----------------------------------
+
+PLACES = {"US": "United States", "TX": "Texas", "DC": "District of Columbia"}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_page_scrolls_sideways_at_laptop_and_phone_width(report_set, width):
+    pages = [report_set / "index.html"] + [report_set / s / f"{n}.html" for s in STATES for n in NOTEBOOKS]
+    too_wide = []
+    with browser_page() as (page, _log):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in pages:
+            page.goto(path.as_uri())
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                too_wide.append((path.relative_to(report_set).as_posix(), scroll))
+    assert too_wide == []
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_report_names_its_state_opens_with_an_answer_and_shows_no_test_output(report_set, state):
+    with browser_page() as (page, _log):
+        for notebook in NOTEBOOKS:
+            page.goto((report_set / state / f"{notebook}.html").as_uri())
+            heading = page.inner_text("h1")
+            assert heading.endswith(f"— {PLACES[state]}"), heading
+            assert page.locator(".bm-callout.answer").count() >= 1, notebook
+            first_box = page.locator(".bm-callout").first
+            assert "answer" in (first_box.get_attribute("class") or "") or notebook == "providers"
+            body = page.inner_text("body")
+            assert "NBVAL" not in body and "synthetic: False" not in body and "_usd:" not in body, notebook
+
+
+def test_the_index_filter_keeps_only_matching_states(report_set):
+    with browser_page() as (page, _log):
+        page.goto((report_set / "index.html").as_uri())
+        page.fill("#filter", "texas")
+        visible = page.locator("#by-state-table tbody tr:not([hidden])")
+        assert visible.count() == 1 and visible.first.inner_text().startswith("TX")
+        page.fill("#filter", "")
+        assert page.locator("#by-state-table tbody tr:not([hidden])").count() == len(STATES)
+
+
+def test_reports_print_to_pdf_with_charts_and_selectable_text(tmp_path):
+    chromium_path()
+    if not (shutil.which("pdftotext") and shutil.which("pdftoppm")):
+        message = "poppler-utils (pdftotext, pdftoppm) is not installed; .ci/run installs it"
+        if os.environ.get("BOTOX_MARKET_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    done = run_reports(tmp_path, "--states", "TX", "--notebooks", "pricing", "--pdf")
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = tmp_path / "TX" / "pricing.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Botox treatment pricing — Texas" in text and "What clinics charge in Texas" in text
+    assert "Price per Botox-equivalent unit by pricing model" in text  # a chart's title: drawn, as text
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2 and all(p.stat().st_size > 5_000 for p in pages)

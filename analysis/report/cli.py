@@ -51,6 +51,9 @@ def reports(
         bool, typer.Option("--force", help="Run every report, even the ones that are up to date.")
     ] = False,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds a single cell may run before its report fails.")] = 900,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write a PDF beside each HTML report (printed by headless Chromium).")
+    ] = False,
 ) -> None:
     """Run the report notebooks for each state into offline HTML, with an index and a manifest.
 
@@ -81,6 +84,13 @@ def reports(
         )
     if own:
         console.print(f"your prices: {own.path.name} (sha256 {own.sha256[:12]}…) → {target}", highlight=False)
+    if pdf:
+        from .pdf import PdfError, find_chromium
+
+        try:
+            find_chromium()  # before any kernel starts: a missing browser is a setup problem, said at once
+        except PdfError as exc:
+            raise _fail(str(exc)) from None
 
     from .kernel import ensure_kernel
     from .runner import BatchInterrupted, run_batch
@@ -112,6 +122,8 @@ def reports(
         )
         raise typer.Exit(code=130) from None
 
+    if pdf:
+        _write_pdfs(result, jobs=jobs, console=console)
     failed = len(result.failures)
     console.print(
         f"{len(result.records)} report(s): {result.ran} run, {result.cached} up to date, {failed} failed "
@@ -132,6 +144,20 @@ def reports(
                 markup=False,
                 highlight=False,
             )
+        raise typer.Exit(code=1)
+
+
+def _write_pdfs(result, *, jobs: int | None, console) -> None:  # noqa: ANN001 - BatchResult, rich Console
+    import os
+
+    from .pdf import write_pdfs
+
+    pages = [result.out / r["html"] for r in result.records if r.get("status") == "ok" and r.get("html")]
+    done = write_pdfs(pages, jobs=jobs or os.cpu_count() or 1)
+    console.print(f"PDF: {len(done.written)} written, {len(done.up_to_date)} up to date, {len(done.failed)} failed")
+    for page, error in done.failed:
+        console.print(f"  [red]PDF failed[/] {page.relative_to(result.out)}: {error}", highlight=False)
+    if done.failed:
         raise typer.Exit(code=1)
 
 

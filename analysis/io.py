@@ -350,6 +350,11 @@ def _parse_expr(column: Column, text: pl.Expr) -> pl.Expr:
     raise AssertionError(f"unknown column kind {kind!r}")  # a schema bug, not a user error
 
 
+def _dedup(column: Column) -> bool:
+    """Parse this column once per distinct value (the regex-heavy kinds)."""
+    return column.kind == "price" or column.kind in _PARSERS
+
+
 def _rules(column: Column, text: pl.Expr, parsed: pl.Expr) -> list[tuple[pl.Expr, pl.Expr]]:
     """(is_bad, reason) pairs for one column, on its cleaned text and its parsed value."""
     name, kind = column.name, column.kind
@@ -451,8 +456,15 @@ def validate_frame(
             pl.when(pl.col(f"__long_{c.name}")).then(None).otherwise(pl.col(txt[c.name])).alias(txt[c.name])
             for c in present
         )
-        .with_columns(_parse_expr(c, pl.col(txt[c.name])).alias(val[c.name]) for c in present)
+        .with_columns(_parse_expr(c, pl.col(txt[c.name])).alias(val[c.name]) for c in present if not _dedup(c))
     )
+    # Text parsers (price text, states, brands, credentials) run once per distinct value and join back: a typed
+    # or scraped list repeats its values ("$12/unit", "TX", "Botox") many times over.
+    for c in present:
+        if _dedup(c):
+            text = pl.col(txt[c.name])
+            distinct = staged.select(text).unique().with_columns(_parse_expr(c, text).alias(val[c.name]))
+            staged = staged.join(distinct, on=txt[c.name], how="left", nulls_equal=True, maintain_order="left")
     rules = long_reasons + [rule for c in present for rule in _rules(c, pl.col(txt[c.name]), pl.col(val[c.name]))]
     rules += [
         (pl.lit(True), pl.lit(f"{c.name}: missing value"))
@@ -460,6 +472,7 @@ def validate_frame(
         if c.name not in by_target and not c.nullable
     ]
     reasons = pl.concat_list([pl.when(bad).then(reason).otherwise(None) for bad, reason in rules]).list.drop_nulls()
+    any_bad = pl.any_horizontal(bad for bad, _reason in rules) if rules else pl.lit(False)
     outputs = [
         expr.alias(name)
         for c in schema.columns
@@ -467,12 +480,14 @@ def validate_frame(
             _outputs(c, pl.col(val[c.name]), pl.col(txt[c.name])) if c.name in by_target else {c.name: _empty_column(c)}
         ).items()
     ]
-    checked = staged.with_columns(reasons.list.join(_REASON_SEP).alias(REASON_COLUMN)).collect()
-    ok = checked[REASON_COLUMN] == ""
+    # The reasons (lists of text, slow to build) are written only for the rows that break a rule.
+    checked = staged.with_columns(any_bad.alias("__bad")).collect()
+    ok = ~checked["__bad"]
     parts = [price_text.PART_COLUMN] if price_text.PART_COLUMN in raw.columns else []
     accepted = checked.filter(ok).select(ROW_COLUMN, *parts, *outputs)
     shown = [c for c in raw.columns if not c.startswith("__")]  # helper columns added by the loader
-    rejects = checked.filter(~ok).select(*shown, REASON_COLUMN)
+    rejects = checked.filter(~ok).with_columns(reasons.list.join(_REASON_SEP).alias(REASON_COLUMN))
+    rejects = rejects.select(*shown, REASON_COLUMN)
     accepted, duplicates = _reject_duplicate_keys(accepted, schema, raw)
     if duplicates.height:
         rejects = pl.concat([rejects, duplicates], how="diagonal_relaxed").sort(ROW_COLUMN)
@@ -517,6 +532,13 @@ def _qualifier_model() -> pl.Expr:
     for model in _QUALIFIER_MODELS[1:]:
         chain = chain.when(words.list.contains(model)).then(pl.lit(model))
     return chain.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def _via_distinct(frame: pl.DataFrame, keys: list[str], **exprs: pl.Expr) -> pl.DataFrame:
+    """Add ``exprs`` (which read only ``keys``) computed once per distinct combination of ``keys``, joined back in
+    row order."""
+    distinct = frame.select(keys).unique().with_columns(**exprs)
+    return frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
 
 
 def _plain_number(expr: pl.Expr) -> pl.Expr:
@@ -575,21 +597,36 @@ def _finish_prices(accepted: pl.DataFrame) -> pl.DataFrame:
     text_model = col("_text_model_hint")
     if has_parts:  # "Botox $10 per unit, Dysport $4": the Dysport part is per unit too
         text_model = pl.coalesce(text_model, text_model.drop_nulls().first().over(ROW_COLUMN))
-    column_areas = price_text._joined_labels(price_text.AREA_PATTERNS, col("treatment_area").str.to_lowercase())
-    areas = pl.coalesce(column_areas, col("treatment_area"), col("_text_areas"))
-    units_text = col("_text_units_low") + (col("_text_units_high") - col("_text_units_low")) / 2
-    qualifiers = (
+    # Columns of few distinct values are worked out once per value and joined back (a million-row list repeats them).
+    merged = (
         pl.concat_list(_words("qualifiers").fill_null([]), col("_text_qualifiers").str.split(";").fill_null([]))
         .list.eval(pl.element().filter(pl.element() != ""))
         .list.unique(maintain_order=True)
         .list.join(";")
     )
+    accepted = _via_distinct(
+        accepted,
+        ["qualifiers", "_text_qualifiers"],
+        qualifier_model=_qualifier_model(),
+        merged_qualifiers=pl.when(merged == "").then(pl.lit(None, dtype=pl.String)).otherwise(merged),
+    )
+    accepted = _via_distinct(
+        accepted,
+        ["treatment_area"],
+        column_areas=price_text.keyword_labels(
+            price_text.AREA_KEYWORDS, price_text.keyword_text(col("treatment_area"))
+        ),
+    )
+    accepted = _via_distinct(accepted, ["price_text"], product_from_text=normalize.product(col("price_text")))
+    column_areas = col("column_areas")
+    areas = pl.coalesce(column_areas, col("treatment_area"), col("_text_areas"))
+    units_text = col("_text_units_low") + (col("_text_units_high") - col("_text_units_low")) / 2
     staged = (
         accepted.with_columns(
             pl.struct(
                 column_model=col("pricing_model"),
                 explicit_model=pl.when(col("_text_model_explicit")).then(col("_text_model_hint")),
-                qualifier_model=_qualifier_model(),
+                qualifier_model=col("qualifier_model"),
                 text_model=text_model,
                 area_model=pl.when(column_areas.is_not_null()).then(pl.lit("per_area")),
                 inferred_model=pl.when((col("price_usd") > 0) & (col("price_usd") <= INFER_PER_UNIT_MAX_USD)).then(
@@ -651,53 +688,65 @@ def _finish_prices(accepted: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("derived"))
     )
     n_areas = pl.when(r("model") == "per_area").then(r("n_areas").fill_null(1))
+    part = pl.col(price_text.PART_COLUMN) if has_parts else pl.lit(None, dtype=pl.Int32)
+    resolved = staged.with_columns(
+        pricing_model=r("model"),
+        units=r("units"),
+        n_areas=n_areas.cast(pl.Int32),
+        treatment_area=areas,
+        qualifiers=col("merged_qualifiers"),
+        price_per_unit_usd=per_unit,
+        price_per_area_usd=pl.when(r("model") == "per_area").then(col("price_usd") / n_areas),
+        per_unit_basis=basis,
+        provider_type=col("provider_type").fill_null("unknown"),
+        product=pl.coalesce(col("product"), col("product_from_text"), pl.lit(UNSPECIFIED_PRODUCT)),
+        __model_source=r("model_source"),
+        __implausible=r("implausible") & r("raw_per_unit").is_not_null(),
+        __units_from_text=r("units_from_text"),
+        __part=part,
+    )
+    # The derivation text is built once per distinct combination of what it says (formatting text is slow).
+    keys = ["pricing_model", "__model_source", "_text_total_usd", "per_unit_basis", "price_usd", "units"]
+    keys += ["__implausible", "__units_from_text", "n_areas", "price_low_usd", "price_high_usd", "price_is_minimum"]
+    resolved = _via_distinct(resolved, [*keys, "__part"], derivation=_derivation())
+    helpers = ["__r", "qualifier_model", "merged_qualifiers", "column_areas", "product_from_text"]
+    helpers += ["__model_source", "__implausible", "__units_from_text", "__part"]
+    return resolved.drop(helpers).drop([c for c in accepted.columns if c.startswith("_text_")])
+
+
+def _derivation() -> pl.Expr:
+    """How a price row's number was read, in words (see :func:`_finish_prices`); reads the resolved columns."""
+    col = pl.col
+    model, source, units = col("pricing_model"), col("__model_source"), col("units")
     money = pl.format("${}", _plain_number(col("price_usd")))
-    derivation = pl.concat_str(
+    return pl.concat_str(
         [
-            pl.when(r("model").is_null())
+            pl.when(model.is_null())
             .then(pl.lit("no pricing model (say per unit, per area or per session)"))
-            .when(r("model_source") == "inferred")
+            .when(source == "inferred")
             .then(pl.lit(f"per unit, inferred: no model words and ${INFER_PER_UNIT_MAX_USD:.0f} or less"))
-            .otherwise(pl.format("{} from the {}", r("model"), r("model_source"))),
+            .otherwise(pl.format("{} from the {}", model, source)),
             pl.when(col("_text_total_usd").is_not_null()).then(
                 pl.format("the per-unit amount stated beside a total of ${}", _plain_number(col("_text_total_usd")))
             ),
-            pl.when(basis == "derived").then(pl.format("per unit = {} ÷ {} units", money, _plain_number(r("units")))),
-            pl.when(r("implausible") & r("raw_per_unit").is_not_null()).then(
-                pl.format(
-                    "no per-unit price: {} ÷ {} units is not a plausible unit price", money, _plain_number(r("units"))
-                )
+            pl.when(col("per_unit_basis") == "derived").then(
+                pl.format("per unit = {} ÷ {} units", money, _plain_number(units))
             ),
-            pl.when(r("units_from_text") & (r("model") == "per_unit")).then(
-                pl.format("{} units stated (per-unit price unchanged)", _plain_number(r("units")))
+            pl.when(col("__implausible")).then(
+                pl.format("no per-unit price: {} ÷ {} units is not a plausible unit price", money, _plain_number(units))
             ),
-            pl.when(n_areas > 1).then(pl.format("per area = {} ÷ {} areas", money, n_areas)),
+            pl.when(col("__units_from_text") & (model == "per_unit")).then(
+                pl.format("{} units stated (per-unit price unchanged)", _plain_number(units))
+            ),
+            pl.when(col("n_areas") > 1).then(pl.format("per area = {} ÷ {} areas", money, col("n_areas"))),
             pl.when(col("price_low_usd") < col("price_high_usd")).then(pl.lit("range midpoint")),
             pl.when(col("price_is_minimum")).then(pl.lit("lower bound ('from')")),
-            pl.when(pl.col(price_text.PART_COLUMN).is_not_null() if has_parts else pl.lit(False)).then(
-                pl.format("part {} of a cell pricing several brands", pl.col(price_text.PART_COLUMN))
+            pl.when(col("__part").is_not_null()).then(
+                pl.format("part {} of a cell pricing several brands", col("__part"))
             ),
         ],
         separator="; ",
         ignore_nulls=True,
-    )
-    product_from_text = normalize.product(col("price_text"))
-    return (
-        staged.with_columns(
-            pricing_model=r("model"),
-            units=r("units"),
-            n_areas=n_areas.cast(pl.Int32),
-            treatment_area=areas,
-            qualifiers=pl.when(qualifiers == "").then(pl.lit(None, dtype=pl.String)).otherwise(qualifiers),
-            price_per_unit_usd=per_unit,
-            price_per_area_usd=pl.when(r("model") == "per_area").then(col("price_usd") / n_areas),
-            per_unit_basis=basis,
-            derivation=derivation,
-            provider_type=col("provider_type").fill_null("unknown"),
-            product=pl.coalesce(col("product"), product_from_text, pl.lit(UNSPECIFIED_PRODUCT)),
-        )
-        .drop("__r")
-        .drop([c for c in accepted.columns if c.startswith("_text_")])
     )
 
 

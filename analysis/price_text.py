@@ -43,7 +43,7 @@ import polars as pl
 
 from analysis import normalize
 
-__all__ = ["AREA_PATTERNS", "PRICE_FIELDS", "parse_price", "split_several_prices"]
+__all__ = ["AREA_KEYWORDS", "PRICE_FIELDS", "QUALIFIER_KEYWORDS", "parse_price", "split_several_prices"]
 
 # A number token: starts and ends with a digit (so "12," or "12." lose their punctuation) and may hold
 # commas, dots and an exponent. Whether it is a *valid* number is checked afterwards, so that
@@ -112,28 +112,44 @@ _VIAL_WORDS = r"\b(?:vials?|syringes?|bottles?)\b"
 _PRICE_FOR_UNITS = (
     r"(?:/|\bper\b|\bfor\b)\s*(?:the\s+first\s+)?[0-9]{1,3}(?:\s*(?:-|to)\s*[0-9]{1,3})?\s*(?:units?|u)\b"
 )
-# Treatment areas named in text → the area codes of data/reference/units_per_area.csv.
-AREA_PATTERNS: dict[str, str] = {
-    "glabella": r"glabell|frown|\b11'?s\b|\belevens?\b|between (?:the )?(?:eye)?brows",
-    "forehead": r"forehead",
-    "crows_feet": r"crow\S{0,2}\s?feet|\bcrows?'?s?\b|around the eyes|laugh lines",
-    "bunny_lines": r"bunny",
-    "lip_flip": r"lip flip|lip lines|smoker'?s lines",
-    "chin": r"\bchin\b|mentalis|orange peel",
-    "masseter": r"masseter|jaw|\btmj\b|bruxism|teeth grinding",
-    "platysma": r"platysma|neck band|nefertiti|\bneck\b",
-    "gummy_smile": r"gummy",
-}
-_QUALIFIER_PATTERNS: dict[str, str] = {
-    "promotional": (
-        r"\b(?:specials?|promo|promotion(?:al)?|sale|deals?|discount(?:ed)?|intro(?:ductory)?|limited[- ]time"
-        r"|save|off)\b"
+# Treatment areas named in text → the area codes of data/reference/units_per_area.csv, and qualifier words → their
+# flag. Matched as keywords (one Aho–Corasick pass, several times faster than a regex per label) on the text with
+# every run of other characters made one space and a space at each end, so " chin " cannot match "machine".
+AREA_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ("glabell", "frown", " 11s ", " 11 s ", " elevens ", "between the brows", "between the eyebrows"), "glabella"
     ),
-    "new_patient": r"\bnew (?:patients?|clients?|guests?|customers?)\b|\bfirst[- ](?:time|visit|treatment)",
-    "member": r"\bmembers?(?:hip)?\b",
-    "cash": r"\bcash\b",
+    "between brows": "glabella",
+    "forehead": "forehead",
+    **dict.fromkeys(
+        ("crow s feet", "crows feet", "crowsfeet", " crows ", " crow s ", "around the eyes", "laugh lines"),
+        "crows_feet",
+    ),
+    "bunny": "bunny_lines",
+    **dict.fromkeys(("lip flip", "lip lines", "smoker s lines", "smokers lines"), "lip_flip"),
+    **dict.fromkeys((" chin ", "mentalis", "orange peel"), "chin"),
+    **dict.fromkeys(("masseter", " jaw", " tmj ", "bruxism", "teeth grinding"), "masseter"),
+    **dict.fromkeys(("platysma", "neck band", "nefertiti", " neck "), "platysma"),
+    "gummy": "gummy_smile",
 }
-_NON_MEMBER = r"\bnon-?\s?members?\b"
+QUALIFIER_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            " special ", " specials ", " promo ", " promotion ", " promotional ", " sale ", " deal ", " deals ",
+            " discount ", " discounted ", " intro ", " introductory ", " limited time ", " save ", " off ",
+        ),
+        "promotional",
+    ),
+    **dict.fromkeys(
+        (" new patient", " new client", " new guest", " new customer", " first time", " first visit"),
+        "new_patient",
+    ),
+    **dict.fromkeys((" member ", " members ", " membership ", " memberships "), "member"),
+    # matched first (it starts earlier), so a "non-member" price is not flagged as a member price
+    **dict.fromkeys((" non member", " nonmember", " non members"), ""),
+    " first treatment": "new_patient",
+    " cash ": "cash",
+}  # fmt: skip
 
 
 PRICE_FIELDS: tuple[str, ...] = (
@@ -157,10 +173,19 @@ def _to_float(token: pl.Expr) -> pl.Expr:
     return token.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
 
 
-def _joined_labels(patterns: dict[str, str], text: pl.Expr) -> pl.Expr:
-    """';'-joined labels whose pattern matches ``text`` (null when none does)."""
-    hits = [pl.when(text.str.contains(pattern)).then(pl.lit(label)) for label, pattern in patterns.items()]
-    joined = pl.concat_str(hits, separator=";", ignore_nulls=True)
+def keyword_text(text: pl.Expr) -> pl.Expr:
+    """Lower-cased text as the keyword tables read it: runs of anything but letters, digits, $ and % become one
+    space, with a space at each end ("Crow's-feet!" → " crow s feet ")."""
+    return pl.concat_str(pl.lit(" "), text.str.to_lowercase().str.replace_all(r"[^a-z0-9$%]+", " "), pl.lit(" "))
+
+
+def keyword_labels(keywords: dict[str, str], padded: pl.Expr) -> pl.Expr:
+    """';'-joined labels of the keywords found in ``padded`` (:func:`keyword_text`), in order of appearance, each
+    once; null when none. A keyword mapped to "" is matched and dropped (it shields a longer phrase)."""
+    found = padded.str.extract_many(list(keywords)).list.eval(
+        pl.element().replace_strict(keywords, return_dtype=pl.String)
+    )
+    joined = found.list.eval(pl.element().filter(pl.element() != "")).list.unique(maintain_order=True).list.join(";")
     return pl.when(joined == "").then(pl.lit(None, dtype=pl.String)).otherwise(joined)
 
 
@@ -209,8 +234,11 @@ def parse_price(expr: pl.Expr) -> pl.Expr:
             is_call=f("text").str.contains(_CALL_FOR_PRICE),
             unit_count=f("text").str.extract_groups(_UNIT_COUNT),
             area_count=f("text").str.extract(_AREA_COUNT, 1),
-            areas=_joined_labels(AREA_PATTERNS, f("text")),
-            qualifiers=_joined_labels(_QUALIFIER_PATTERNS, f("text").str.replace_all(_NON_MEMBER, " ")),
+            padded=keyword_text(f("text")),
+        )
+        .struct.with_fields(
+            areas=keyword_labels(AREA_KEYWORDS, f("padded")),
+            qualifiers=keyword_labels(QUALIFIER_KEYWORDS, f("padded")),
         )
         .struct.with_fields(
             # an explicit per-unit amount that is not the first amount ("$600 … works out to $12 a unit")

@@ -614,3 +614,24 @@ def price_answer(scope: pl.DataFrame, units_per_area: Frame, *, min_n: int = MIN
         "no_city": no_city,
         "min_n": min_n,
     }
+
+
+# --- place and time ---------------------------------------------------------------------------------------------
+
+
+def price_by_year(scope: Frame) -> pl.DataFrame:
+    """Per-unit price by the year the quote is dated (``page_date``, else ``observed_date``): year, n, median."""
+    lf = _lazy(scope)
+    names = lf.collect_schema().names()
+    dates = [pl.col(c).cast(pl.String).str.slice(0, 4) for c in ("page_date", "observed_date") if c in names]
+    if not dates:
+        return pl.DataFrame(schema={"year": pl.Int32, "n": pl.UInt32, "median": pl.Float64})
+    return (
+        lf.filter(pl.col("price_per_botox_unit_usd").is_not_null())
+        .with_columns(pl.coalesce(dates).cast(pl.Int32, strict=False).alias("year"))
+        .filter(pl.col("year").is_not_null())
+        .group_by("year")
+        .agg(pl.len().alias("n"), pl.col("price_per_botox_unit_usd").median().alias("median"))
+        .sort("year")
+        .collect()
+    )

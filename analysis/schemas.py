@@ -173,6 +173,14 @@ PRICES = TableSchema(
         ),
         Column("city", "str", "City as written.", required=False, aliases=("town", "locality")),
         Column(
+            "page_date",
+            "year",
+            "The date the source page itself shows (YYYY, YYYY-MM or YYYY-MM-DD), when it shows one; the reports "
+            "read a trend from it, else from observed_date.",
+            required=False,
+            aliases=("published", "published_on", "date_published", "page_dated"),
+        ),
+        Column(
             "provider_type",
             "provider_type",
             PROVIDER_TYPE.description + " Missing or unrecognised values become 'unknown'.",

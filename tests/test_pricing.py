@@ -280,3 +280,18 @@ def test_the_cap_label_sits_above_the_bars_and_the_axis_starts_at_zero():
     (label,) = [a for a in fig.layout.annotations if "cap" in a.text]
     assert label.yref == "paper" and label.y >= 1 and label.yanchor == "bottom"  # outside the plotting area
     assert fig.layout.xaxis.rangemode == "tozero"
+
+
+def test_a_trend_is_read_only_from_two_or_more_years_with_enough_quotes():
+    from analysis.narrate.pricing import narrate_trend
+
+    def frame(years: dict[str, int]) -> pl.DataFrame:
+        rows = [(f"{y}-06-01", 10.0 + i) for y, n in years.items() for i in range(n)]
+        return pl.DataFrame(rows, schema=["page_date", "price_per_botox_unit_usd"], orient="row")
+
+    by_year = pricing.price_by_year(frame({"2024": 5, "2026": 6}))
+    assert by_year.rows() == [(2024, 5, 12.0), (2026, 6, 12.5)]
+    assert narrate_trend(by_year).startswith("Median per Botox-equivalent unit by the year")
+    assert "too short a span" in narrate_trend(pricing.price_by_year(frame({"2025": 5, "2026": 6})))
+    assert "no trend can be read" in narrate_trend(pricing.price_by_year(frame({"2016": 1, "2026": 9})))
+    assert "no trend over time" in narrate_trend(pricing.price_by_year(frame({})))

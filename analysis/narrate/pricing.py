@@ -272,3 +272,33 @@ def price_answer(answer: dict, *, state_label: str, pooled: dict | None = None) 
         n = answer["no_city"]
         lines.append(f"- {n:,} per-unit quote{'s name' if n != 1 else ' names'} no city (the source gives none).")
     return "\n".join(lines)
+
+
+def narrate_trend(by_year: pl.DataFrame, *, min_n: int = 5) -> str:
+    """A trend only when the dated quotes span two years or more and two of those years have ``min_n`` quotes;
+    otherwise one line that says why there is none."""
+    if by_year.is_empty():
+        return "None of these quotes carries a date, so there is no trend over time."
+    first, last = by_year["year"].min(), by_year["year"].max()
+    counts = "; ".join(f"{y}: n = {n:,}" for y, n in by_year.select("year", "n").iter_rows())
+    if last - first < 2:
+        return f"The dated quotes all fall in {first}–{last} ({counts}): too short a span for a trend."
+    solid = by_year.filter(pl.col("n") >= min_n)
+    if solid.height < 2:
+        return (
+            f"The dated quotes span {first}–{last} ({counts}), but fewer than two years have {min_n} or more, "
+            "so no trend can be read from them."
+        )
+    rows = "; ".join(f"{y}: {usd(m)} (n = {n:,})" for y, n, m in solid.select("year", "n", "median").iter_rows())
+    return f"Median per Botox-equivalent unit by the year quotes are dated (years with {min_n}+ quotes): {rows}."
+
+
+def narrate_cities(answer: dict) -> str:
+    """Cities with enough quotes for a band, from :func:`analysis.pricing.price_answer`."""
+    if not answer["cities"]:
+        return f"No city has {answer['min_n']} or more per-unit quotes here, so prices are not broken down by city."
+    return (
+        "Per-unit prices by city (middle half, n): "
+        + "; ".join(f"**{md(c['city'])}** {usd(c['p25'])}–{usd(c['p75'])} (n = {c['n']:,})" for c in answer["cities"])
+        + "."
+    )

@@ -182,3 +182,24 @@ def test_reports_print_to_pdf_with_charts_and_selectable_text(tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 2 and all(p.stat().st_size > 5_000 for p in pages)
+
+
+def test_tile_map_labels_meet_wcag_aa_contrast_as_drawn(report_set):
+    from analysis.figures.common import contrast_ratio
+
+    pairs = []
+    with browser_page() as (page, _log):
+        for notebook in ("providers", "training"):
+            page.goto((report_set / "TX" / f"{notebook}.html").as_uri())
+            page.wait_for_function("() => document.querySelector('svg.main-svg')", timeout=20_000)
+            pairs += page.evaluate(
+                """() => Array.from(document.querySelectorAll('g.trace.scatter')).flatMap(trace => {
+                    const points = Array.from(trace.querySelectorAll('g.points path.point'));
+                    const labels = Array.from(trace.querySelectorAll('g.textpoint text'));
+                    if (!labels.length || labels.length !== points.length) return [];
+                    return points.map((p, i) => [getComputedStyle(p).fill, getComputedStyle(labels[i]).fill]);
+                })"""
+            )
+    assert len(pairs) >= 51  # at least one tile map with every state drawn
+    low = [(fill, text) for fill, text in pairs if contrast_ratio(text, fill) < 4.5]
+    assert low == []

@@ -33,6 +33,7 @@ REFERENCE_FILES = {
     "state_aliases": REFERENCE_DIR / "state_aliases.csv",
     "taxonomy": REFERENCE_DIR / "nucc_taxonomy_provider_types.csv",
     "state_rules": REFERENCE_DIR / "state_rules.csv",
+    "practice_rules": REFERENCE_DIR / "practice_rules.csv",
     "courses": REFERENCE_DIR / "training_courses.csv",
     "unit_conversions": REFERENCE_DIR / "toxin_unit_conversions.csv",
     "units_per_area": REFERENCE_DIR / "units_per_area.csv",

@@ -47,6 +47,13 @@ def _validated(name: str, table: str, path: PathLike) -> pl.DataFrame:
 
 
 @lru_cache(maxsize=4)
+def practice_rules(path: PathLike = None) -> pl.DataFrame:
+    """Per state: NP practice authority, PA supervision ratio cap, Nurse Licensure Compact status and the corporate
+    practice of medicine, each with its source, source date and reliability; empty where unknown."""
+    return _read("practice_rules", path)
+
+
+@lru_cache(maxsize=4)
 def states(path: PathLike = None) -> pl.DataFrame:
     """50 states + DC: code, name, FIPS, Census region/division, 2020 population, population centre."""
     return _read(

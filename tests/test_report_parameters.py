@@ -49,7 +49,7 @@ def test_declared_notebooks_and_their_parameters_match_the_contract():
             "units_per_area_path",
             "us_state_shapes_path",
         ),
-        "providers": ("state", "provider_counts_path", "state_rules_path"),
+        "providers": ("state", "provider_counts_path", "state_rules_path", "practice_rules_path"),
         "training": (
             "state",
             "profession",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlparse
 
 import polars as pl
 
@@ -564,3 +565,51 @@ def national_answer_table(answer: pl.DataFrame) -> str:
         counts = " | ".join(f"{r[k]:,}" for k in ("yes", "conditional", "no", "unknown"))
         lines.append(f"| {md(_label(r['provider_type']))} | {counts} |")
     return "\n".join(lines)
+
+
+_NP_WORDS = {
+    "full": "full (NPs practise without a physician agreement)",
+    "reduced": "reduced (NPs need a collaborative agreement for some of their practice)",
+    "restricted": "restricted (NPs need physician supervision or delegation)",
+}
+_NLC_WORDS = {
+    "member": "member: a multistate RN/LPN licence from another compact state is valid here",
+    "partial": "enacted, not yet issuing or honouring multistate licences",
+    "not_member": "not a member: nurses need this state's own licence",
+}
+_CPOM_WORDS = {
+    "strict": "strict: only physicians (or their professional corporations) may own a medical practice; others "
+    "use a management-services structure",
+    "moderate": "moderate: the doctrine exists, with routes for lay owners or weak enforcement",
+    "weak_or_none": "weak or none: non-physicians may own a practice that employs physicians",
+}
+
+
+def _cited(value: str | None, words: dict[str, str], source: str | None, date: str | None) -> str:
+    if not value:
+        return "unknown (no source found; see the notes in `practice_rules.csv`)"
+    first = (source or "").split(";")[0].strip()
+    where = link(first, urlparse(first).netloc.removeprefix("www.")) if first.startswith("http") else md(first)
+    dated = f", {md(date)}" if date else ""
+    return f"{md(words.get(value, value))} — {where}{dated}"
+
+
+def practice_rules_lines(row: Mapping[str, Any] | None, *, state_label: str) -> str:
+    """Running an injectable practice in one state: NP authority, PA ratio cap, nurse compact, corporate practice;
+    one cited line each (#15's first rules; reliability as recorded)."""
+    if row is None:
+        return ""
+    ratio = row.get("pa_ratio")
+    ratio_words = {ratio: f"{ratio} PAs per physician" if ratio and ratio.isdigit() else ratio} if ratio else {}
+    fields = (
+        ("NP practice authority", "np_practice_authority", _NP_WORDS, "np_source", "np_source_date"),
+        ("PA supervision ratio cap", "pa_ratio", ratio_words, "pa_source", "pa_source_date"),
+        ("Nurse Licensure Compact", "nlc_status", _NLC_WORDS, "nlc_source", "nlc_source_date"),
+        ("Corporate practice of medicine (who may own)", "cpom", _CPOM_WORDS, "cpom_source", "cpom_source_date"),
+    )
+    head = (
+        f"**Running a practice in {md(state_label)}** (reliability: NP/PA {md(row.get('np_pa_reliability'))}, "
+        f"compact/ownership {md(row.get('nlc_cpom_reliability'))})"
+    )
+    lines = [f"- {label}: {_cited(row.get(v), words, row.get(src), row.get(d))}" for label, v, words, src, d in fields]
+    return "\n".join([head, "", *lines])

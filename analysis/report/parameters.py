@@ -135,6 +135,7 @@ PRICES_PATH = data_parameter("prices", "Price observations file")
 PUBLISHED_PRICES_PATH = data_parameter("published_prices", "Published clinic quotes set beside your own prices")
 PROVIDER_COUNTS_PATH = data_parameter("provider_counts", "Provider counts file")
 STATE_RULES_PATH = data_parameter("state_rules", "Who may inject, by state and provider type")
+PRACTICE_RULES_PATH = data_parameter("practice_rules", "NP authority, PA ratio, nurse compact, corporate practice")
 COURSES_PATH = data_parameter("courses", "Training course catalogue")
 UNIT_CONVERSIONS_PATH = data_parameter("unit_conversions", "Botox-equivalent units per unit of each product")
 UNITS_PER_AREA_PATH = data_parameter("units_per_area", "Units per treatment area")
@@ -204,7 +205,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         NotebookSpec(
             "providers",
             config.NOTEBOOKS_DIR / "providers.ipynb",
-            (STATE, PROVIDER_COUNTS_PATH, STATE_RULES_PATH),
+            (STATE, PROVIDER_COUNTS_PATH, STATE_RULES_PATH, PRACTICE_RULES_PATH),
             title="Providers",
         ),
         NotebookSpec(

@@ -1,0 +1,53 @@
+"""The practice rules per state (#15's first columns): coverage, vocabulary, a source behind every known value."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from analysis import reference
+from analysis.narrate.providers import practice_rules_lines
+
+FIELDS = {
+    "np_practice_authority": ("np_source", {"full", "reduced", "restricted"}),
+    "pa_ratio": ("pa_source", None),
+    "nlc_status": ("nlc_source", {"member", "partial", "not_member"}),
+    "cpom": ("cpom_source", {"strict", "moderate", "weak_or_none"}),
+}
+
+
+@pytest.fixture(scope="module")
+def rules() -> pl.DataFrame:
+    return reference.practice_rules()
+
+
+def test_one_row_per_state_and_dc(rules):
+    assert sorted(rules["state"].to_list()) == sorted(reference.states()["state"].to_list())
+    assert rules["as_of"].null_count() == 0
+
+
+@pytest.mark.parametrize("field", list(FIELDS))
+def test_every_known_value_has_a_source_and_uses_the_vocabulary(rules, field):
+    source, vocabulary = FIELDS[field]
+    known = rules.filter(pl.col(field).is_not_null())
+    assert known[source].null_count() == 0, f"{field}: a value without a source"
+    if vocabulary:
+        assert set(known[field].to_list()) <= vocabulary
+    else:  # a PA ratio is a whole number or 'no limit'
+        assert all(v.isdigit() or v == "no limit" for v in known[field].to_list())
+    unknown = rules.filter(pl.col(field).is_null())
+    assert unknown[source].null_count() == unknown.height  # unknown stays unknown: no source claims a value
+
+
+def test_reliability_grades_are_the_toolkits(rules):
+    for column in ("np_pa_reliability", "nlc_cpom_reliability"):
+        assert set(rules[column].to_list()) <= {"high", "med", "low"}
+
+
+def test_the_practice_lines_cite_each_value_and_say_unknown(rules):
+    row = rules.filter(pl.col("state") == "WY").row(0, named=True)
+    text = practice_rules_lines(row, state_label="Wyoming")
+    assert text.count("\n- ") == 4
+    if row["cpom"] is None:
+        assert "Corporate practice of medicine (who may own): unknown" in text
+    assert "(<http" in text  # sources are links

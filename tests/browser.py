@@ -14,15 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+from analysis.report.pdf import CHROMIUM_BASE_FLAGS
+
+CHROMIUM_ARGS = [*CHROMIUM_BASE_FLAGS, "--disable-quic"]
 
 
 def chromium_path() -> str:

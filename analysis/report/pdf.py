@@ -15,14 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-CHROMIUM_FLAGS = (
-    "--headless",
+# Debian's chromium, headless, with nothing reaching out of the machine (the browser tests launch it with these too).
+CHROMIUM_BASE_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+)
+CHROMIUM_FLAGS = (
+    "--headless",
+    *CHROMIUM_BASE_FLAGS,
     "--no-pdf-header-footer",
     "--virtual-time-budget=10000",  # let the plotly scripts draw before the page is printed
 )

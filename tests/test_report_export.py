@@ -89,3 +89,11 @@ def test_the_report_heading_names_the_state_and_the_notebook_keeps_its_own(state
     titled = export.with_state_in_title(nb, state)
     assert titled.cells[0].source.splitlines()[0] == f"# Botox treatment pricing — {place}"
     assert nb.cells[0].source.startswith("# Botox treatment pricing\n")  # the notebook itself is unchanged
+
+
+@pytest.mark.parametrize("name", ["overview", "pricing", "providers", "training"])
+def test_every_notebook_cell_has_an_id(name):
+    import json
+
+    cells = json.loads((config.NOTEBOOKS_DIR / f"{name}.ipynb").read_text())["cells"]
+    assert all("id" in cell for cell in cells)  # nbformat 4.5: a missing id will become an error

@@ -38,6 +38,7 @@ def test_declared_notebooks_and_their_parameters_match_the_contract():
             "courses_path",
             "unit_conversions_path",
             "published_statistics_path",
+            "units_per_area_path",
         ),
         "pricing": (
             "state",

@@ -130,3 +130,36 @@ def answer(
             f"(procedures × the {latest['fee_year']} average fee; see below)."
         )
     return "\n".join(lines)
+
+
+def _money_m(value: float) -> str:
+    return f"\\${value / 1e6:,.0f} million" if value < 1e9 else _money_bn(value)
+
+
+def market_by_state(sizes: pl.DataFrame, *, state: str, state_label: str, procedures: float, year: int) -> str:
+    """The bottom-up market estimate for a state (or the sum for the US), with its range and what it rests on."""
+    method = (
+        f"ASPS's {year} count of {procedures:,.0f} neuromodulator procedures, shared out by population and by "
+        "injector supply (the estimate is their mean, the range spans both), times a price per visit: the "
+        "state's pooled price per Botox-equivalent unit × 42 units (20 for one area to 64 for the full upper "
+        "face, FDA label doses)"
+    )
+    if state == "US":
+        total, low, high = (sizes[c].sum() for c in ("spend_usd", "spend_low_usd", "spend_high_usd"))
+        return (
+            f"Summed over the states, patients spend about **{_money_m(total)}** a year on neuromodulator "
+            f"treatments (range {_money_m(low)}–{_money_m(high)}) — an **estimate**: {method}. "
+            f"{sizes.filter(pl.col('price_basis').str.starts_with('national')).height} states have no quotes and "
+            "take the national median price. It sits above the top-down figures in *The national market*: the "
+            "ASPS-fee estimate counts surgeons' average fees of an older year, and a manufacturer's revenue is what "
+            "clinics pay for the product, not what patients pay for the visit."
+        )
+    row = sizes.filter(pl.col("state") == state).row(0, named=True)
+    return (
+        f"**{md(state_label)}**: about **{row['procedures']:,.0f} procedures** a year "
+        f"({row['procedures_low']:,.0f}–{row['procedures_high']:,.0f}) × about {usd(row['visit_usd'], decimals=0)} "
+        f"per visit ({usd(row['visit_low_usd'], decimals=0)}–{usd(row['visit_high_usd'], decimals=0)}) ≈ "
+        f"**{_money_m(row['spend_usd'])}** of patient spending "
+        f"({_money_m(row['spend_low_usd'])}–{_money_m(row['spend_high_usd'])}); price from "
+        f"{md(row['price_basis'])}. An **estimate**: {method}."
+    )

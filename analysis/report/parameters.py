@@ -184,6 +184,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 COURSES_PATH,
                 UNIT_CONVERSIONS_PATH,
                 PUBLISHED_STATISTICS_PATH,
+                UNITS_PER_AREA_PATH,
             ),
             title="Market overview",
         ),

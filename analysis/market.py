@@ -88,3 +88,38 @@ def state_market_size(
         .drop("pooled_usd", "pooled_low_usd", "pooled_high_usd")
         .sort("state")
     )
+
+
+# --- the training market per state ------------------------------------------------------------------------------
+
+# An assumption, not a measured rate: the share of the eligible people who take an injection course in a year.
+# No published figure was found; the report says so and shows the count it implies, so a reader can scale it.
+DEFAULT_TRAINING_UPTAKE = 0.01
+
+
+def training_market(
+    pool: pl.DataFrame, availability: pl.DataFrame, *, uptake: float = DEFAULT_TRAINING_UPTAKE
+) -> pl.DataFrame:
+    """Per state: eligible people, the trainees a year they imply at ``uptake`` (a stated assumption), current
+    in-person courses held there and eligible people per course — ranked for a training company: states without
+    an in-person course first (largest pool first), then by people per course.
+
+    ``pool``: ``state, name, eligible_pool`` (:func:`analysis.providers.eligible_pool`); ``availability``: ``state,
+    in_person_courses, nearest_in_person_state, distance_km`` (:func:`analysis.training.availability_by_state`).
+    """
+    if not 0 <= uptake <= 1:
+        raise ValueError(f"uptake must be a share between 0 and 1, got {uptake!r}")
+    frame = pool.select("state", "name", "eligible_pool").join(
+        availability.select("state", "in_person_courses", "nearest_in_person_state", "distance_km"),
+        on="state",
+        how="left",
+    )
+    courses = pl.col("in_person_courses").fill_null(0)
+    return (
+        frame.with_columns(
+            (pl.col("eligible_pool") * uptake).alias("trainees_per_year"),
+            pl.when(courses > 0).then(pl.col("eligible_pool") / courses).alias("people_per_course"),
+        )
+        .filter(pl.col("eligible_pool").is_not_null())
+        .sort(courses > 0, pl.col("people_per_course"), -pl.col("eligible_pool"), descending=[False, True, False])
+    )

@@ -44,3 +44,23 @@ def test_the_market_sentences_give_the_range_and_the_basis():
     assert "about **375,000 procedures**" in text and "no quotes here" in text and "estimate" in text
     us = market_by_state(sizes, state="US", state_label="US", procedures=1e6, year=2024)
     assert "1 states have no quotes" in us and "not what patients pay" in us
+
+
+def test_the_training_market_ranks_states_without_a_course_first_then_by_people_per_course():
+    pool = pl.DataFrame(
+        {"state": ["AA", "BB", "CC", "DD"], "name": list("ABCD"), "eligible_pool": [1000, 5000, 3000, None]}
+    )
+    availability = pl.DataFrame(
+        {
+            "state": ["AA", "BB", "CC", "DD"],
+            "in_person_courses": [0, 2, 1, 0],
+            "nearest_in_person_state": ["CC", "BB", "CC", "BB"],
+            "distance_km": [100.0, 0.0, 0.0, 50.0],
+        }
+    )
+    ranked = market.training_market(pool, availability, uptake=0.02)
+    assert ranked["state"].to_list() == ["AA", "CC", "BB"]  # DD: pool unknown, not ranked
+    assert ranked["people_per_course"].to_list() == [None, 3000.0, 2500.0]
+    assert ranked["trainees_per_year"].to_list() == [20.0, 60.0, 100.0]
+    with pytest.raises(ValueError, match="uptake"):
+        market.training_market(pool, availability, uptake=2)

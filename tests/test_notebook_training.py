@@ -176,5 +176,5 @@ def test_shipped_notebook_has_no_outputs_and_declares_its_kernel_and_parameters(
         "state": "US",
         "profession": "registered_nurse",
         **{f"{name}_path": None for name in ("courses", "state_rules", "prices", "unit_conversions")},
-        **{f"{name}_path": None for name in ("product_costs", "units_per_area")},
+        **{f"{name}_path": None for name in ("product_costs", "units_per_area", "provider_counts")},
     }

@@ -60,6 +60,7 @@ def test_declared_notebooks_and_their_parameters_match_the_contract():
             "unit_conversions_path",
             "product_costs_path",
             "units_per_area_path",
+            "provider_counts_path",
         ),
     }
     for spec in NOTEBOOKS.values():  # every data parameter stands for a shipped file
@@ -126,7 +127,8 @@ def test_unknown_parameter_lists_the_valid_ones():
     assert str(excinfo.value) == (
         "unknown parameter 'colour' for notebooks pricing, training; "
         "valid parameters: courses_path, price_cap, prices_path, product, product_costs_path, profession, "
-        "published_prices_path, state_rules_path, unit_conversions_path, units_per_area_path, us_state_shapes_path"
+        "provider_counts_path, published_prices_path, state_rules_path, unit_conversions_path, units_per_area_path, "
+        "us_state_shapes_path"
     )
 
 

@@ -225,3 +225,21 @@ def options_view(options: pl.DataFrame) -> pl.DataFrame:
         )
         .select(order)
     )
+
+
+TRAINING_MARKET_LABELS = {
+    "state": "State",
+    "name": "Name",
+    "eligible_pool": "Eligible people",
+    "in_person_courses": "In-person courses",
+    "people_per_course": "People per course",
+    "trainees_per_year": "Trainees a year (assumed uptake)",
+    "nearest_in_person_state": "Nearest course state",
+    "distance_km": "Distance (km)",
+}
+TRAINING_MARKET_FORMATS = {
+    "eligible_pool": ",.0f",
+    "people_per_course": ",.0f",
+    "trainees_per_year": ",.0f",
+    "distance_km": ",.0f",
+}

@@ -233,3 +233,36 @@ def best_courses_answer(best: pl.DataFrame, *, label: str, state_label: str, rul
         lines.append(f"- **{md(r['organization'])}**, {md(r['course'])}: {where}{away}; {hands}; {price}{enrol}")
     lines += ["", "The full table of options is below."]
     return "\n".join(lines)
+
+
+def training_market_text(ranked: pl.DataFrame, *, state: str, uptake: float) -> str:
+    """For a training company: the state's (or the top states') eligible pool per current in-person course and the
+    trainees a stated uptake implies; the uptake is an assumption and is said to be one."""
+    assumption = (
+        f"Trainees a year assume that {uptake:.0%} of the eligible people take an injection course each year — an "
+        "**assumption** (no published rate was found), so scale it as you see fit. Courses are the catalogue's "
+        "current in-person courses with a named city, so the count of courses is a floor."
+    )
+    if state == "US":
+        none = ranked.filter(pl.col("in_person_courses").fill_null(0) == 0)
+        top = ", ".join(f"{md(r['name'])} ({r['eligible_pool']:,.0f})" for r in none.head(5).iter_rows(named=True))
+        return (
+            f"**{none.height} states have no current in-person course** in the catalogue; the largest eligible pools "
+            f"among them: {top}. {assumption}"
+        )
+    rows = ranked.with_row_index("rank", offset=1).filter(pl.col("state") == state)
+    if rows.is_empty():
+        return f"The eligible pool of {md(state)} is unknown (no counts), so it is not ranked. {assumption}"
+    r = rows.row(0, named=True)
+    if not r["in_person_courses"]:
+        where = f"no current in-person course is held here (nearest: {md(r['nearest_in_person_state'] or 'none')})"
+    else:
+        where = (
+            f"{r['in_person_courses']:,} current in-person course(s) held here, "
+            f"{r['people_per_course']:,.0f} eligible people per course"
+        )
+    return (
+        f"**{r['eligible_pool']:,.0f} people** here may inject (the eligible pool); {where}; about "
+        f"{r['trainees_per_year']:,.0f} trainees a year. Rank {r['rank']} of {ranked.height} for a training company "
+        f"(states without a course first, then most people per course). {assumption}"
+    )

@@ -221,6 +221,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 UNIT_CONVERSIONS_PATH,
                 PRODUCT_COSTS_PATH,
                 UNITS_PER_AREA_PATH,
+                PROVIDER_COUNTS_PATH,
             ),
             title="Training",
         ),

@@ -30,7 +30,7 @@ MAY_INJECT_STYLE: dict[str, tuple[str, str, str]] = {
 CLASS_STYLE: dict[str, tuple[str, str]] = {
     "independent": ("#1d4ed8", "Independent"),
     "supervised": ("#60a5fa", "Supervised / delegated"),
-    "conditional": ("#bfdbfe", "Allowed, supervision not stated"),
+    "conditional": ("#bfdbfe", "Conditional (not in pool)"),
     "unknown_rule": ("#9ca3af", "Rule unknown (not in pool)"),
     "not_allowed": ("#fecaca", "Not allowed"),
 }
@@ -204,7 +204,7 @@ def pool_map(
             "__pool": "Eligible injectors (counted)",
             "__independent": "independent per 100k",
             "__supervised": "supervised per 100k",
-            "__conditional": "supervision not stated per 100k",
+            "__conditional": "conditional per 100k (not in the pool)",
             "__unknown": "people under unknown rules (not counted)",
             "__unknown_types": "types with unknown rules",
             "__uncounted": "eligible types with no count (pool is a lower bound)",

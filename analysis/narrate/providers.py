@@ -9,11 +9,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlparse
 
 import polars as pl
 
-from analysis.narrate.text import cap, join_words, link, md, number
+from analysis.narrate.text import cap, join_words, md, number, site_link
 from analysis.providers import (
     ELIGIBLE_CLASSES,
     NATIONAL,
@@ -527,8 +526,6 @@ _PURCHASE_WORDS = {
 
 def answer_table(answer: pl.DataFrame, *, state_label: str) -> str:
     """The providers report's answer box for one state: one line per profession, each with its source."""
-    from urllib.parse import urlparse
-
     lines = [
         f"**Who may inject in {md(state_label)}, who supervises, who examines first, who may buy the product**",
         "",
@@ -537,8 +534,7 @@ def answer_table(answer: pl.DataFrame, *, state_label: str) -> str:
     ]
     for r in answer.iter_rows(named=True):
         url = r["first_source"] or ""
-        host = urlparse(url).netloc.removeprefix("www.") if url.startswith("http") else url[:40]
-        source = link(url, host) if url.startswith("http") else md(host)
+        source = site_link(url) if url.startswith("http") else md(url[:40])
         lines.append(
             f"| {md(_label(r['provider_type']))} | {_MAY_INJECT_WORDS.get(r['may_inject'], md(r['may_inject']))} "
             f"| {md(SUPERVISION_TEXT.get(r['supervision'], r['supervision']))} | {md(r['prior_exam'])} "
@@ -589,7 +585,7 @@ def _cited(value: str | None, words: dict[str, str], source: str | None, date: s
     if not value:
         return "unknown (no source found; see the notes in `practice_rules.csv`)"
     first = (source or "").split(";")[0].strip()
-    where = link(first, urlparse(first).netloc.removeprefix("www.")) if first.startswith("http") else md(first)
+    where = site_link(first) if first.startswith("http") else md(first)
     dated = f", {md(date)}" if date else ""
     return f"{md(words.get(value, value))} — {where}{dated}"
 

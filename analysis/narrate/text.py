@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, and escaping all of them is the
 # only way to be sure none starts a list ("1."), a heading ("#", "==="), a link, emphasis or maths ("$").
@@ -92,6 +93,13 @@ def link(url: str, text: str | None = None) -> str:
     if not _URL.match(url):
         return md(url)
     return f"[{md(text or url)}](<{url}>)"
+
+
+def site_link(url: str) -> str:
+    """A Markdown link to an http(s) ``url`` named by its site ("beckershospitalreview.com"); anything else as
+    plain text (see :func:`link`)."""
+    site = urlparse(url.strip()).netloc.removeprefix("www.")
+    return link(url, site or None)
 
 
 def citations(source: str | None, *, separator: str = ";") -> str:

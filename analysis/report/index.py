@@ -108,11 +108,6 @@ def format_value(key: str, value: Any) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
-def format_number(value: Any) -> str:
-    """A number with no known meaning (kept for callers without a key)."""
-    return format_value("", value)
-
-
 def column_label(key: str, records: Sequence[Mapping[str, Any]] = ()) -> str:
     if key == "share_above_cap":
         caps = {(r.get("summary") or {}).get("price_cap_usd") for r in records} - {None}
@@ -130,6 +125,7 @@ def _table(topic: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         if len(records) > 1 and len({s.get(k) for s in summaries}) == 1 and summaries[0].get(k) is not None
     }
     shown = [k for k in keys if k not in constant]
+    labels = {k: column_label(k, records) for k in keys}
     rows = []
     for record, summary in zip(records, summaries, strict=True):
         # A failed report's partial summary is not shown as if it were a result.
@@ -142,7 +138,7 @@ def _table(topic: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 "synthetic": summary.get("synthetic") is True,
                 "cells": [
                     {
-                        "label": column_label(k, records),
+                        "label": labels[k],
                         "text": format_value(k, summary.get(k)),
                         "sort": summary.get(k) if isinstance(summary.get(k), (int, float)) else "",
                     }
@@ -152,11 +148,11 @@ def _table(topic: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             }
         )
     title = records[0].get("title") or topic
-    same = [f"{column_label(k, records)}: {format_value(k, summaries[0][k])}" for k in sorted(constant)]
+    same = [f"{labels[k]}: {format_value(k, summaries[0][k])}" for k in sorted(constant)]
     return {
         "topic": topic,
         "title": title,
-        "columns": [column_label(k, records) for k in shown],
+        "columns": [labels[k] for k in shown],
         "rows": rows,
         "same_in_every_row": same,
     }
@@ -182,7 +178,7 @@ def _by_state(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         pricing, providers, training = (row.get(k, {}) for k in ("pricing", "providers", "training"))
         median, n = pricing.get("median_price_per_unit_usd"), pricing.get("per_unit_quotes")
         if median is not None:
-            price = format_value("x_usd", median) + (f" (n = {n:,})" if n is not None else "")
+            price = format_value("median_price_per_unit_usd", median) + (f" (n = {n:,})" if n is not None else "")
         else:
             price = "no quotes" if "pricing" in row else ""
         rn = training.get("may_inject") if training.get("profession") == "registered_nurse" else None
@@ -207,7 +203,7 @@ def _by_state(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "price": price,
                 "price_sort": median if median is not None else "",
                 "rn": rn or "",
-                "pool": format_value("per_100k", pool),
+                "pool": format_value("eligible_pool_per_100k", pool),
                 "pool_sort": pool if pool is not None else "",
                 "course": course,
                 "course_sort": (0 if here else km) if (here or km is not None) else "",

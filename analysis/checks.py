@@ -53,8 +53,10 @@ def check_profession(profession: object) -> str:
     return check_choice("profession", profession, schemas.PROVIDER_TYPES)
 
 
-def check_number(name: str, value: object, *, minimum: float | None = None, unit: str = "") -> float:
-    """A finite number (≥ ``minimum``); numbers written as text are read."""
+def check_number(
+    name: str, value: object, *, minimum: float | None = None, below: float | None = None, unit: str = ""
+) -> float:
+    """A finite number (≥ ``minimum``, < ``below``); numbers written as text are read."""
     number: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
@@ -63,10 +65,38 @@ def check_number(name: str, value: object, *, minimum: float | None = None, unit
             number = float(value.strip())
         except ValueError:
             number = None
-    if number is None or not math.isfinite(number) or (minimum is not None and number < minimum):
-        bound = "" if minimum is None else f" ≥ {minimum:g}"
+    if (
+        number is None
+        or not math.isfinite(number)
+        or (minimum is not None and number < minimum)
+        or (below is not None and number >= below)
+    ):
+        bounds = [f"≥ {minimum:g}"] if minimum is not None else []
+        bounds += [f"< {below:g}"] if below is not None else []
+        bound = f" {' and '.join(bounds)}" if bounds else ""
         raise ParameterError(f"{name} must be a finite number{bound}{unit}, got {value!r}")
     return number
+
+
+def check_optional_number(
+    name: str, value: object, *, minimum: float | None = None, below: float | None = None, unit: str = ""
+) -> float | None:
+    """``None`` (use the cited default) or a number as :func:`check_number`; ``"none"``/``"default"`` mean ``None``."""
+    if value is None or (isinstance(value, str) and value.strip().casefold() in NONE_WORDS):
+        return None
+    return check_number(name, value, minimum=minimum, below=below, unit=unit)
+
+
+# The practice-economics numbers a reader may set (None: the cited default). Shares are below 1.
+BUSINESS_SHARES = ("waste_share", "card_fee_share")
+
+
+def check_business_inputs(**values: object) -> dict[str, float | None]:
+    """Every practice-economics number: ``None`` or a number ≥ 0 (a share also < 1)."""
+    return {
+        name: check_optional_number(name, value, minimum=0.0, below=1.0 if name in BUSINESS_SHARES else None)
+        for name, value in values.items()
+    }
 
 
 def check_price_cap(price_cap: object) -> float:

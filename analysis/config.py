@@ -39,6 +39,8 @@ REFERENCE_FILES = {
     "units_per_area": REFERENCE_DIR / "units_per_area.csv",
     "published_statistics": REFERENCE_DIR / "published_statistics.csv",
     "product_costs": REFERENCE_DIR / "product_costs.csv",
+    "provider_wages": REFERENCE_DIR / "provider_wages.csv",
+    "practice_economics": REFERENCE_DIR / "practice_economics.csv",
     "price_benchmarks": REFERENCE_DIR / "price_benchmarks.csv",
     "provider_counts_published": REFERENCE_DIR / "provider_counts_published.csv",
     "nucc_taxonomy": REFERENCE_DIR / "nucc_taxonomy_251.csv",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -46,7 +47,8 @@ def median_price_per_unit(
     Returns
     -------
     dict
-        ``median_usd``, ``ci_low_usd``, ``ci_high_usd`` (bootstrap CI of the median), ``n``, ``scope``
+        ``median_usd``, ``ci_low_usd``, ``ci_high_usd`` (bootstrap CI of the median), ``q1_usd``, ``q3_usd``
+        (the middle half of the quotes), ``n``, ``scope``
         (the state code or ``"US"``), ``fallback`` (bool), ``product``, ``state_n`` (observations in the
         state). ``median_usd`` is ``None`` when there are no observations at all.
     """
@@ -61,6 +63,8 @@ def median_price_per_unit(
         "median_usd": None,
         "ci_low_usd": None,
         "ci_high_usd": None,
+        "q1_usd": None,
+        "q3_usd": None,
         "n": 0,
         "scope": "US" if fallback else state,
         "fallback": fallback,
@@ -71,7 +75,12 @@ def median_price_per_unit(
     if stats.height and stats["n"][0]:
         row = stats.row(0, named=True)
         result.update(
-            median_usd=row["median"], ci_low_usd=row["median_ci_low"], ci_high_usd=row["median_ci_high"], n=row["n"]
+            median_usd=row["median"],
+            ci_low_usd=row["median_ci_low"],
+            ci_high_usd=row["median_ci_high"],
+            q1_usd=row["q1"],
+            q3_usd=row["q3"],
+            n=row["n"],
         )
     return result
 
@@ -225,3 +234,145 @@ def break_even_table(
 
 def _eager(frame: Frame) -> pl.DataFrame:
     return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+
+
+# --- practice economics: the cited defaults for the monthly P&L (analysis.pnl) -------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticeDefaults:
+    """What the economics report starts from: the inputs table, the course fee, the rule and who may inject."""
+
+    inputs: pl.DataFrame
+    course_fee: float | None
+    rule: dict[str, Any]
+    allowed: list[str]
+    director_fee: float
+    price: dict[str, Any]
+
+
+def median_course_fee(courses: Frame, *, provider_type: str) -> float | None:
+    """The median list price of the current courses open (or maybe open) to ``provider_type``."""
+    from analysis import training
+
+    current, _ = training.split_offered(courses)
+    options = training.courses_for_profession(current, provider_type, include_unstated=True)
+    priced = options["list_price_usd"].drop_nulls()
+    return float(priced.median()) if priced.len() else None
+
+
+def practice_defaults(
+    quotes: pl.DataFrame,
+    *,
+    state: str,
+    provider_type: str,
+    rules: Frame,
+    product_costs: Frame,
+    units_per_area: pl.DataFrame,
+    wages: Frame,
+    practice: Frame,
+    courses: Frame,
+) -> PracticeDefaults:
+    """The cited default inputs for one state and profession (:func:`analysis.pnl.default_inputs`).
+
+    ``quotes``: Botox Cosmetic quotes with ``price_per_botox_unit_usd`` (regular prices only, as the pricing
+    report's statistics use).
+    """
+    from analysis import market, pnl
+
+    rule = (
+        pnl.national_oversight(rules, provider_type=provider_type)
+        if state == "US"
+        else pnl.oversight(rules, state=state, provider_type=provider_type)
+    )
+    price = median_price_per_unit(quotes, state=state)
+    units = {**market.visit_units(units_per_area), "source": _label_dose_source(units_per_area)}
+    inputs = pnl.default_inputs(
+        price=price,
+        cost=product_cost_per_unit(product_costs),
+        units=units,
+        wage=pnl.wage_default(wages, state=state, provider_type=provider_type),
+        practice=practice,
+        director_required=rule["medical_director"],
+        price_source=f"clinic_price_quotes.csv: Botox Cosmetic quotes in {price['scope']}",
+    )
+    director = pnl.practice_default(practice, "medical_director_fee")
+    return PracticeDefaults(
+        inputs=inputs,
+        course_fee=median_course_fee(courses, provider_type=provider_type),
+        rule=rule,
+        allowed=_allowed_here(rules, state),
+        director_fee=director["value"] if director else 0.0,
+        price=price,
+    )
+
+
+def _label_dose_source(units_per_area: pl.DataFrame) -> str:
+    rows = units_per_area.filter(pl.col("default") & pl.col("area").is_in(["glabella", "full_upper_face"]))
+    return " ; ".join(dict.fromkeys(rows["source"].to_list())) or "units_per_area.csv"
+
+
+def _allowed_here(rules: Frame, state: str) -> list[str]:
+    from analysis.schemas import PROVIDER_TYPE_LABELS
+
+    frame = _eager(rules)
+    if state != "US":
+        frame = frame.filter(pl.col("state") == state)
+    mine = frame.filter(pl.col("may_inject").is_in(["yes", "conditional"]))["provider_type"].unique().to_list()
+    return [PROVIDER_TYPE_LABELS[t] for t in PROVIDER_TYPE_LABELS if t in mine]
+
+
+def practice_by_state(
+    values: dict[str, float],
+    *,
+    quotes: pl.DataFrame,
+    rules: Frame,
+    wages: Frame,
+    states: pl.DataFrame,
+    provider_type: str,
+    director_fee: float,
+) -> pl.DataFrame:
+    """:func:`analysis.pnl.by_state` with each state's median Botox price per unit from ``quotes``."""
+    from analysis import pnl
+    from analysis.pricing import price_stats
+
+    by = price_stats(quotes, by=["state"]).select("state", "median", "n").collect()
+    national = median_price_per_unit(quotes, state="US")["median_usd"]
+    return pnl.by_state(
+        values,
+        state_prices=by,
+        national_price=national,
+        rules=rules,
+        wages=wages,
+        states=states,
+        provider_type=provider_type,
+        director_fee=director_fee,
+    )
+
+
+def practice_headline(
+    *,
+    state: str,
+    provider_type: str,
+    synthetic: bool,
+    values: dict[str, float],
+    result: dict[str, Any] | None,
+    rule: dict[str, Any],
+) -> dict[str, Any]:
+    """The economics report's headline numbers (for the index, the manifest and nbval)."""
+    numbers: dict[str, Any] = {
+        "state": state,
+        "provider_type": provider_type,
+        "synthetic": synthetic,
+        "may_inject": rule["may_inject"],
+        "price_per_unit_usd": values["price_per_unit"],
+        "visits_per_month": values["visits_per_month"],
+    }
+    if result is not None:
+        numbers |= {
+            "revenue_usd": round(result["revenue_usd"], 2),
+            "operating_profit_usd": round(result["operating_profit_usd"], 2),
+            "break_even_visits": result["break_even_visits"],
+            "course_payback_visits": result["payback"]["visits"],
+        }
+    return numbers

@@ -113,6 +113,22 @@ def product_costs(path: PathLike = None) -> pl.DataFrame:
 
 
 @lru_cache(maxsize=4)
+def provider_wages(path: PathLike = None) -> pl.DataFrame:
+    """BLS OEWS May 2023 wages per state and provider type (hourly median, 25th and 75th percentile, annual median);
+    empty where BLS does not publish the figure (top-coded or suppressed), with a note."""
+    cols = ["hourly_median_usd", "annual_median_usd", "hourly_p25_usd", "hourly_p75_usd", "employment"]
+    return _read("provider_wages", path, dict.fromkeys(cols, _NUMERIC))
+
+
+@lru_cache(maxsize=4)
+def practice_economics(path: PathLike = None) -> pl.DataFrame:
+    """Cited figures for running an injectable practice (visits a month, waste, card fees, medical-director fees …):
+    one ``default`` row per input, with its low and high ends."""
+    frame = _read("practice_economics", path, dict.fromkeys(["value", "value_low", "value_high"], _NUMERIC))
+    return frame.with_columns(pl.col("default").str.to_lowercase().is_in(["true", "yes", "1"]))
+
+
+@lru_cache(maxsize=4)
 def price_benchmarks(path: PathLike = None) -> pl.DataFrame:
     """Published consumer price ranges used to calibrate the synthetic sample."""
     return _read("price_benchmarks", path, {"price_low_usd": _NUMERIC, "price_high_usd": _NUMERIC})

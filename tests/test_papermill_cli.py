@@ -60,7 +60,7 @@ def texas_only_prices(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("notebook", ["overview", "pricing", "providers", "training"])
+@pytest.mark.parametrize("notebook", ["overview", "pricing", "providers", "training", "economics"])
 @pytest.mark.parametrize("state", ["US", "CA"])
 def test_notebook_runs_for_us_and_a_typical_state(tmp_path, notebook, state):
     text = assert_clean_report(run(notebook, tmp_path / "out.ipynb", "state", state), tmp_path / "out.ipynb")
@@ -101,9 +101,28 @@ def test_profession_that_may_not_inject_is_explained(tmp_path):
     assert "may not inject cosmetic neurotoxins in CA" in text
 
 
+def test_economics_for_two_states_and_a_profession_that_may_not_inject(tmp_path):
+    for state in ("TX", "NY"):
+        out = tmp_path / f"{state}.ipynb"
+        text = assert_clean_report(run("economics", out, "state", state), out)
+        assert "Break-even:" in text and "cover the fixed costs" in text
+    out = tmp_path / "aesthetician.ipynb"
+    text = assert_clean_report(run("economics", out, "state", "CA", "provider_type", "aesthetician"), out)
+    assert "may not inject cosmetic neurotoxins in California" in text and "Break-even:" not in text
+
+
+def test_economics_takes_the_readers_own_numbers(tmp_path):
+    out = tmp_path / "mine.ipynb"
+    params = ("state", "TX", "price_per_unit", "20", "visits_per_month", "50", "rent_per_month", "0")
+    text = assert_clean_report(run("economics", out, *params), out)
+    assert "**50 visits** of 42 units at \\$20.00 a unit" in text and "your input" in text
+
+
 @pytest.mark.parametrize(
     ("notebook", "params", "message"),
     [
+        ("economics", ("waste_share", "1.5"), "waste_share must be a finite number ≥ 0 and < 1"),
+        ("economics", ("provider_type", "wizard"), "unknown provider_type 'wizard'; expected one of physician"),
         ("training", ("profession", "wizard"), "unknown profession 'wizard'; expected one of physician"),
         ("pricing", ("state", "ZZ"), "unknown state 'ZZ'; expected one of US, AK"),
         ("pricing", ("price_cap", "-5"), "price_cap must be a finite number"),

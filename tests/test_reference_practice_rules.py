@@ -42,12 +42,42 @@ def test_every_known_value_has_a_source_and_uses_the_vocabulary(rules, field):
 def test_reliability_grades_are_the_toolkits(rules):
     for column in ("np_pa_reliability", "nlc_cpom_reliability"):
         assert set(rules[column].to_list()) <= {"high", "med", "low"}
+    for column in ("gfe_reliability", "md_reliability"):
+        assert set(rules[column].drop_nulls().to_list()) <= {"high", "med", "low"}
+
+
+EXAMINERS = {"physician", "nurse_practitioner", "physician_assistant", "registered_nurse"}
+
+
+def test_prior_exam_and_director_fields_use_the_vocabulary_and_cite(rules):
+    exam = rules.filter(pl.col("gfe_who").is_not_null() | pl.col("gfe_telehealth").is_not_null())
+    assert exam["gfe_source"].null_count() == 0 and exam["gfe_reliability"].null_count() == 0
+    for who in exam["gfe_who"].drop_nulls().to_list():
+        assert set(who.split(";")) <= EXAMINERS and "physician" in who.split(";")
+    assert set(rules["gfe_telehealth"].drop_nulls().to_list()) <= {"allowed", "not_allowed"}
+    assert set(rules["md_on_site"].drop_nulls().to_list()) <= {"required", "not_required"}
+    duties = rules.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in ("md_on_site", "md_availability")))
+    assert duties["md_source"].null_count() == 0 and duties["md_reliability"].null_count() == 0
+    # A grade only where something is known: no reliability for a field left unknown.
+    blank = rules.filter(pl.col("gfe_who").is_null() & pl.col("gfe_telehealth").is_null())
+    assert blank["gfe_reliability"].null_count() == blank.height
 
 
 def test_the_practice_lines_cite_each_value_and_say_unknown(rules):
     row = rules.filter(pl.col("state") == "WY").row(0, named=True)
     text = practice_rules_lines(row, state_label="Wyoming")
-    assert text.count("\n- ") == 4
+    assert text.count("\n- ") == 6
     if row["cpom"] is None:
         assert "Corporate practice of medicine (who may own): unknown" in text
     assert "(<http" in text  # sources are links
+
+
+def test_the_practice_lines_name_who_examines_and_the_directors_duties(rules):
+    row = rules.filter(pl.col("state") == "MD").row(0, named=True)
+    text = practice_rules_lines(row, state_label="Maryland")
+    exam = next(line for line in text.splitlines() if line.startswith("- Good-faith"))
+    assert "by a physician" in exam and "dsd.state.md.us" in exam
+    if row["gfe_telehealth"] == "not_allowed":
+        assert "not by telehealth" in exam
+    duties = next(line for line in text.splitlines() if line.startswith("- Medical director"))
+    assert ("physician on site" in duties) == (row["md_on_site"] == "required")

@@ -58,7 +58,12 @@ def narrate_market(series: pl.DataFrame, estimates: pl.DataFrame) -> str:
 
 def topic_links() -> str:
     """Links to the sibling topic reports (same folder in the report set), as a Markdown list."""
-    items = [("pricing", "Treatment pricing"), ("providers", "Provider types"), ("training", "Training availability")]
+    items = [
+        ("pricing", "Treatment pricing"),
+        ("providers", "Provider types"),
+        ("training", "Training availability"),
+        ("economics", "Practice economics"),
+    ]
     return "\n".join(f"- [{label}]({name}.html)" for name, label in items)
 
 

@@ -590,13 +590,46 @@ def _cited(value: str | None, words: dict[str, str], source: str | None, date: s
     return f"{md(words.get(value, value))} — {where}{dated}"
 
 
+_GFE_WHO = {
+    "physician": "physician",
+    "nurse_practitioner": "NP",
+    "physician_assistant": "PA",
+    "registered_nurse": "RN",
+}
+_TELEHEALTH_WORDS = {"allowed": "by telehealth allowed", "not_allowed": "in person (not by telehealth)"}
+_ON_SITE_WORDS = {"required": "physician on site", "not_required": "physician need not be on site"}
+
+
+def _prior_exam(row: Mapping[str, Any]) -> str | None:
+    who = row.get("gfe_who")
+    parts = []
+    if who:
+        names = [_GFE_WHO.get(w, w) for w in who.split(";")]
+        parts.append("by a " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]))
+    if row.get("gfe_telehealth"):
+        parts.append(_TELEHEALTH_WORDS.get(row["gfe_telehealth"], row["gfe_telehealth"]))
+    return "; ".join(parts) or None
+
+
+def _director_duties(row: Mapping[str, Any]) -> str | None:
+    parts = []
+    if row.get("md_on_site"):
+        parts.append(_ON_SITE_WORDS.get(row["md_on_site"], row["md_on_site"]))
+    if row.get("md_availability"):
+        parts.append(f"availability: {row['md_availability']}")
+    if row.get("md_chart_review"):
+        parts.append(f"chart review: {row['md_chart_review']}")
+    return "; ".join(parts) or None
+
+
 def practice_rules_lines(row: Mapping[str, Any] | None, *, state_label: str) -> str:
-    """Running an injectable practice in one state: NP authority, PA ratio cap, nurse compact, corporate practice;
-    one cited line each (#15's first rules; reliability as recorded)."""
+    """Running an injectable practice in one state: NP authority, PA ratio cap, nurse compact, corporate practice,
+    the good-faith (prior) exam and the medical director's duties; one cited line each, with its reliability."""
     if row is None:
         return ""
     ratio = row.get("pa_ratio")
     ratio_words = {ratio: f"{ratio} PAs per physician" if ratio and ratio.isdigit() else ratio} if ratio else {}
+    exam, duties = _prior_exam(row), _director_duties(row)
     fields = (
         ("NP practice authority", "np_practice_authority", _NP_WORDS, "np_source", "np_source_date"),
         ("PA supervision ratio cap", "pa_ratio", ratio_words, "pa_source", "pa_source_date"),
@@ -608,4 +641,10 @@ def practice_rules_lines(row: Mapping[str, Any] | None, *, state_label: str) -> 
         f"compact/ownership {md(row.get('nlc_cpom_reliability'))})"
     )
     lines = [f"- {label}: {_cited(row.get(v), words, row.get(src), row.get(d))}" for label, v, words, src, d in fields]
+    for label, text, source, date, grade in (
+        ("Good-faith (prior) exam before a delegate injects", exam, "gfe_source", "gfe_source_date", "gfe_reliability"),
+        ("Medical director's duties", duties, "md_source", "md_source_date", "md_reliability"),
+    ):
+        graded = f" (main source's reliability: {md(row.get(grade))})" if text and row.get(grade) else ""
+        lines.append(f"- {label}: {_cited(text, {}, row.get(source), row.get(date))}{graded}")
     return "\n".join([head, "", *lines])

@@ -63,7 +63,8 @@ class Parameter:
     """One notebook parameter.
 
     ``kind`` is ``"choice"`` (one of ``choices``, matched case-insensitively and returned in its
-    canonical spelling), ``"float"`` (a finite number ≥ ``minimum``) or ``"path"`` (``None`` for the
+    canonical spelling), ``"float"`` (a finite number ≥ ``minimum``, < ``below``), ``"optional_float"`` (the
+    same, or ``None`` for the notebook's cited default) or ``"path"`` (``None`` for the
     shipped file ``default_file``, else an existing file, returned as an absolute path string). The
     checks themselves are :mod:`analysis.checks`, which the notebooks call too.
     """
@@ -74,6 +75,7 @@ class Parameter:
     description: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    below: float | None = None
     unit: str = ""  # after the bound in messages, e.g. " (US dollars)"
     default_file: Path | None = None
 
@@ -82,7 +84,11 @@ class Parameter:
         if self.kind == "choice":
             return checks.check_choice(self.name, value, self.choices)
         if self.kind == "float":
-            return checks.check_number(self.name, value, minimum=self.minimum, unit=self.unit)
+            return checks.check_number(self.name, value, minimum=self.minimum, below=self.below, unit=self.unit)
+        if self.kind == "optional_float":
+            return checks.check_optional_number(
+                self.name, value, minimum=self.minimum, below=self.below, unit=self.unit
+            )
         if self.kind == "path":
             if value is None or (isinstance(value, str) and value.strip().casefold() in checks.NONE_WORDS):
                 return None
@@ -131,6 +137,34 @@ PROFESSION = Parameter(
     "Provider type whose training options are shown.",
     choices=schemas.PROVIDER_TYPES,
 )
+PROVIDER_TYPE = Parameter(
+    "provider_type",
+    "choice",
+    "registered_nurse",
+    "Provider type who injects in the practice economics.",
+    choices=schemas.PROVIDER_TYPES,
+)
+
+
+def business_input(name: str, description: str, *, below: float | None = None, unit: str = "") -> Parameter:
+    """A practice-economics number: ``None`` (the notebook's cited default) or the reader's own, ≥ 0."""
+    return Parameter(name, "optional_float", None, description, minimum=0.0, below=below, unit=unit)
+
+
+BUSINESS_INPUTS = (
+    business_input("price_per_unit", "Price per Botox unit, USD; None: the state's median from clinics' quotes."),
+    business_input("units_per_visit", "Botox units per visit; None: 42 (label doses, one to three areas)."),
+    business_input("visits_per_month", "Neurotoxin visits a month; None: the cited default."),
+    business_input("product_cost_per_unit", "What the practice pays per unit, USD; None: cited purchase prices."),
+    business_input("waste_share", "Share of units bought that are wasted (0-1); None: cited.", below=1.0),
+    business_input("card_fee_share", "Card fees as a share of revenue (0-1); None: cited.", below=1.0),
+    business_input("injector_hourly_wage", "Injector's pay per hour, USD; None: the BLS state median."),
+    business_input("injector_hours_per_month", "Injector's paid hours a month; None: full time (173.3)."),
+    business_input("medical_director_fee", "Medical director's fee a month, USD; None: cited, where required."),
+    business_input("rent_per_month", "Rent a month, USD; None: the cited default."),
+    business_input("other_overhead_per_month", "Other overhead a month, USD; None: the cited default."),
+    business_input("course_fee", "Training course fee, USD; None: median current course price for the type."),
+)
 PRICES_PATH = data_parameter("prices", "Price observations file")
 PUBLISHED_PRICES_PATH = data_parameter("published_prices", "Published clinic quotes set beside your own prices")
 PROVIDER_COUNTS_PATH = data_parameter("provider_counts", "Provider counts file")
@@ -141,6 +175,8 @@ UNIT_CONVERSIONS_PATH = data_parameter("unit_conversions", "Botox-equivalent uni
 UNITS_PER_AREA_PATH = data_parameter("units_per_area", "Units per treatment area")
 PUBLISHED_STATISTICS_PATH = data_parameter("published_statistics", "Published market statistics")
 PRODUCT_COSTS_PATH = data_parameter("product_costs", "What a practice pays per unit")
+PROVIDER_WAGES_PATH = data_parameter("provider_wages", "BLS wages by state and provider type")
+PRACTICE_ECONOMICS_PATH = data_parameter("practice_economics", "Cited figures for running a practice")
 US_STATE_SHAPES_PATH = data_parameter("us_state_shapes", "State outlines for the US map")
 
 
@@ -224,6 +260,25 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 PROVIDER_COUNTS_PATH,
             ),
             title="Training",
+        ),
+        NotebookSpec(
+            "economics",
+            config.NOTEBOOKS_DIR / "economics.ipynb",
+            (
+                STATE,
+                PROVIDER_TYPE,
+                *BUSINESS_INPUTS,
+                PRICES_PATH,
+                UNIT_CONVERSIONS_PATH,
+                PRODUCT_COSTS_PATH,
+                UNITS_PER_AREA_PATH,
+                STATE_RULES_PATH,
+                PRACTICE_RULES_PATH,
+                PROVIDER_WAGES_PATH,
+                PRACTICE_ECONOMICS_PATH,
+                COURSES_PATH,
+            ),
+            title="Practice economics",
         ),
     )
 }

@@ -1,0 +1,221 @@
+"""Sentences of the practice-economics report: the answer, the month, break-even and payback, what moves the answer,
+and the by-state view — built from :mod:`analysis.pnl`'s numbers; Markdown, data escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from analysis.narrate.text import citations, md, plural, usd
+from analysis.schemas import SUPERVISION_TEXT
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    sign = "−" if value < 0 else ""
+    return f"{sign}{usd(abs(value), decimals=0)}"
+
+
+def _who(label: str) -> str:
+    return plural(md(label), lower=True)
+
+
+def may_not_inject(label: str, state_label: str, rule: Mapping[str, Any], allowed: list[str]) -> str:
+    """Instead of a P&L: this profession may not inject here; who may, and the rule's source."""
+    who = ", ".join(md(a) for a in allowed) or "no profession in the rules table"
+    return (
+        f"**{cap_first(_who(label))} may not inject cosmetic neurotoxins in {md(state_label)}**, so there is no "
+        "practice to cost for them here: the rest of this report is not computed. "
+        f"Who may inject here (state rules): {who}. "
+        f"Source: {citations(rule.get('source'))}."
+    )
+
+
+def cap_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def rule_sentence(rule: Mapping[str, Any], *, label: str, state_label: str) -> str:
+    """The state rule for this profession in one sentence, with the supervision that decides the medical director."""
+    who = _who(label)
+    supervision = SUPERVISION_TEXT.get(rule["supervision"], rule["supervision"])
+    director = {
+        True: "so the practice needs a medical director (or supervising physician), and pays for one",
+        False: "so no medical director's fee is counted",
+        None: "whether a physician must oversee is not known, so the fee is counted to be safe",
+    }[rule["medical_director"]]
+    verb = {"yes": "may inject", "conditional": "may inject under conditions", "unknown": "may or may not inject"}
+    return (
+        f"In {md(state_label)}, {who} {verb.get(rule['may_inject'], 'may inject')} — supervision: "
+        f"{md(supervision)}; {director}."
+    )
+
+
+def answer(
+    result: Mapping[str, Any],
+    values: Mapping[str, float],
+    *,
+    label: str,
+    state_label: str,
+    rule_line: str,
+    top: pl.DataFrame,
+) -> str:
+    """The answer box: the month at the defaults, break-even, payback of a course and the input that moves it most."""
+    visits = values["visits_per_month"]
+    margin = result["operating_margin"]
+    share = f" ({margin:.0%} of revenue)" if margin is not None else ""
+    lines = [
+        f"**One {md(label.lower() if label[1:2].islower() else label)} injecting in {md(state_label)}: "
+        f"the month at the defaults**",
+        "",
+        rule_line,
+        "",
+        f"- **{visits:,.0f} visits** of {values['units_per_visit']:,.0f} units at "
+        f"{usd(values['price_per_unit'])} a unit bring **{_money(result['revenue_usd'])}**; after product, waste, "
+        f"card fees and {_money(result['fixed_costs_usd'])} of fixed costs the practice keeps "
+        f"**{_money(result['operating_profit_usd'])}** a month{share}.",
+        f"- Each unit leaves {usd(result['unit_margin_usd'])} after product, waste and fees; each visit "
+        f"{_money(result['margin_per_visit_usd'])}.",
+    ]
+    be = result["break_even_visits"]
+    lines.append(
+        f"- **Break-even: {be:,} visits a month** cover the fixed costs."
+        if be is not None
+        else "- **No break-even**: at this price a unit does not cover its product, waste and fees."
+    )
+    payback = result["payback"]
+    if payback["course_fee_usd"] is not None and payback["visits"] is not None:
+        months = payback["months"]
+        when = (
+            ""
+            if months is None
+            else " — within the first month's profit"
+            if months <= 1
+            else f", or {months:.1f} months of this profit"
+        )
+        lines.append(
+            f"- A {_money(payback['course_fee_usd'])} course pays back in **{payback['visits']:,} visits**{when}."
+        )
+    if not top.is_empty():
+        row = top.row(0, named=True)
+        lines.append(
+            f"- What moves the answer most: **{md(row['label'].lower())}** — from {_money(row['profit_at_low_usd'])} "
+            f"to {_money(row['profit_at_high_usd'])} a month across its cited range."
+        )
+    lines += ["", "Every number is an input below, with its source; set your own as parameters."]
+    return "\n".join(lines)
+
+
+def inputs_note(inputs: pl.DataFrame) -> str:
+    """Which inputs are observed, derived, assumed, left out or yours."""
+    left_out = inputs.filter(pl.col("basis").str.starts_with("not included"))["label"].to_list()
+    yours = inputs.filter(pl.col("basis") == "your input")["label"].to_list()
+    parts = [
+        "Each input's value, the range the sensitivity chart uses, where it comes from and how sure it is. "
+        "*Observed* figures are copied from a cited source, *derived* ones computed from cited figures; "
+        "vendor figures are the weakest."
+    ]
+    if left_out:
+        parts.append(f"Not included (no cited figure; set your own): {md(', '.join(left_out).lower())}.")
+    if yours:
+        parts.append(f"Set by you: {md(', '.join(yours).lower())}.")
+    return " ".join(parts)
+
+
+def tornado_note(table: pl.DataFrame, inputs: pl.DataFrame) -> str:
+    """The line under the sensitivity chart: how it was made and which inputs it leaves out."""
+    missing = inputs.filter(~pl.col("input").is_in(table["input"].to_list()))["label"].to_list()
+    tail = f" Without a cited range, not in the chart: {md(', '.join(missing).lower())}." if missing else ""
+    return (
+        "Each bar moves one input alone from its low to its high end (the ranges in the table above) and keeps "
+        "the others at their values; the widest bar is the input to pin down first." + tail
+    )
+
+
+def by_state_text(table: pl.DataFrame, *, label: str, state: str = "US") -> str:
+    """Across states: where the month is best and worst for this profession, and where ``state`` ranks."""
+    may = table.filter(pl.col("operating_profit_usd").is_not_null())
+    barred = table.filter(pl.col("operating_profit_usd").is_null())
+    if may.is_empty():
+        return f"{cap_first(_who(label))} may not inject in any state, so there is no month to compare."
+    best, worst = may.row(0, named=True), may.row(-1, named=True)
+    own_quotes = may.filter(~pl.col("price_fallback")).height
+    barred_text = (
+        f" Left out, where they may not inject: {', '.join(md(s) for s in barred['name'].to_list())}."
+        if barred.height
+        else ""
+    )
+    return (
+        f"The same month (the defaults above) in each of {may.height} states, with the state's own median price per "
+        f"unit where it has 5 or more quotes ({own_quotes} states; elsewhere the national median) and the state's BLS "
+        f"wage for {_who(label)}. Highest: **{md(best['name'])}** ({_money(best['operating_profit_usd'])} a month); "
+        f"lowest: **{md(worst['name'])}** ({_money(worst['operating_profit_usd'])}). States on the national median "
+        "differ only by wage and oversight, not by what patients pay there: read them as unknown prices, not as "
+        "equal ones." + barred_text + _rank(may, state)
+    )
+
+
+def _rank(may: pl.DataFrame, state: str) -> str:
+    if state == "US":
+        return ""
+    ranked = may.with_row_index("rank", offset=1).filter(pl.col("state") == state)
+    if ranked.is_empty():
+        return ""
+    row = ranked.row(0, named=True)
+    return f" **{md(row['name'])}** ranks {row['rank']} of {may.height}."
+
+
+_FIELD_WORDS = (
+    ("gfe_who", "who performs the good-faith exam"),
+    ("gfe_telehealth", "whether the exam may be by telehealth"),
+    ("md_on_site", "whether the medical director must be on site"),
+    ("md_chart_review", "the medical director's chart review"),
+    ("cpom", "who may own a practice (corporate practice of medicine)"),
+    ("np_practice_authority", "NP practice authority"),
+    ("pa_ratio", "the PA ratio cap"),
+    ("nlc_status", "the nurse compact"),
+)
+
+
+def practice_rules_overview(rules: pl.DataFrame) -> str:
+    """For the US report: how many states have a cited answer for each practice rule, and the weak spots."""
+    n = rules.height
+    lines = [f"How many of the {n} jurisdictions have a cited answer (state reports show each state's):", ""]
+    for column, words in _FIELD_WORDS:
+        known = rules[column].drop_nulls().len() if column in rules.columns else 0
+        lines.append(f"- {words}: {known} of {n}")
+    if "gfe_reliability" in rules.columns:
+        low = rules.filter(pl.col("gfe_reliability") == "low").height
+        lines += [
+            "",
+            f"The exam answers of {low} states rest on a compliance vendor's page (low reliability); no source found "
+            "states a chart-review quota for cosmetic neurotoxins. Check your state's board before relying on any "
+            "of these.",
+        ]
+    return "\n".join(lines)
+
+
+def pnl_note(values: Mapping[str, float]) -> str:
+    """The line above the P&L table."""
+    units = values["visits_per_month"] * values["units_per_visit"]
+    return (
+        f"{values['visits_per_month']:,.0f} visits × {values['units_per_visit']:,.0f} units = {units:,.0f} units "
+        "injected a month. Costs are negative. Before tax, interest, depreciation, loan payments, and an owner's own "
+        "pay when the owner is not the injector costed here."
+    )
+
+
+def national_rule_sentence(rule: Mapping[str, Any], *, label: str) -> str:
+    """For the US report: in how many states the profession may inject and how many of those need oversight."""
+    who = _who(label)
+    if not rule["states_may_inject"]:
+        return f"{cap_first(who)} may inject in no state with a known rule."
+    counted = "counted" if rule["medical_director"] else "not counted"
+    return (
+        f"{cap_first(who)} may inject in {rule['states_may_inject']} states; {rule['states_overseen']} of them require "
+        f"a physician's oversight and {rule['states_independent']} do not, so the national month has the medical "
+        f"director's fee {counted}. The table by state below applies each state's own rule."
+    )

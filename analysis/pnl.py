@@ -21,6 +21,7 @@ reader's own numbers in their place; :func:`tornado` moves each input from its c
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -446,7 +447,7 @@ def _wage_row(wage: Mapping[str, Any]) -> dict[str, Any]:
             "injector_hourly_wage",
             0.0,
             basis="not costed: BLS publishes no median here",
-            source=wage["source"] or "BLS OEWS May 2023",
+            source=_short_bls(wage["source"]),
             note=f"{wage['note']}; the profit is before paying the injector — set injector_hourly_wage",
         )
     return input_row(
@@ -455,8 +456,18 @@ def _wage_row(wage: Mapping[str, Any]) -> dict[str, Any]:
         low=wage["low"],
         high=wage["high"],
         basis="observed: BLS state median (all settings)" if wage["n_states"] == 1 else "derived: BLS state medians",
-        source=wage["source"],
+        source=_short_bls(wage["source"]),
         note=wage["note"] or "range: 25th to 75th percentile",
+    )
+
+
+def _short_bls(source: str | None) -> str:
+    # The full provenance (file, columns, the copy read) is in provider_wages.csv and data/README.md.
+    soc = re.search(r"SOC (\d{2}-\d{4})", source or "")
+    return (
+        "U.S. Bureau of Labor Statistics, OEWS May 2023 state estimates"
+        + (f", SOC {soc[1]}" if soc else "")
+        + (" (provider_wages.csv)")
     )
 
 

@@ -20,7 +20,7 @@ import pytest
 from tests.browser import browser_page, chromium_path
 
 STATES = ["US", "TX", "DC"]
-NOTEBOOKS = ["overview", "pricing", "providers", "training"]
+NOTEBOOKS = ["overview", "pricing", "providers", "training", "economics"]
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>"]
 
 

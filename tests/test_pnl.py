@@ -242,3 +242,38 @@ def test_medical_director_fee_only_where_required():
     assert pnl.values_of(_defaults(False))["medical_director_fee"] == 0.0
     unknown = _defaults(None).filter(pl.col("input") == "medical_director_fee").row(0, named=True)
     assert unknown["value"] == 1000.0 and "unknown here" in unknown["note"]
+
+
+def test_by_state_uses_local_prices_only_with_enough_quotes_and_skips_barred_states():
+    states = pl.DataFrame({"state": ["TX", "CA", "WY"], "name": ["Texas", "California", "Wyoming"]})
+    rules = pl.DataFrame(
+        {
+            "state": ["TX", "CA", "WY"],
+            "provider_type": ["registered_nurse"] * 3,
+            "may_inject": ["conditional", "conditional", "no"],
+            "supervision": ["delegation_after_exam", "unknown", "not_allowed"],
+            "source": ["a", "b", "c"],
+            "reliability": ["high"] * 3,
+        }
+    )
+    prices = pl.DataFrame({"state": ["TX", "CA"], "median": [15.0, 20.0], "n": [12, 3]})
+    table = pnl.by_state(
+        VALUES, state_prices=prices, national_price=14.0, rules=rules, wages=WAGES, states=states,
+        provider_type="registered_nurse", director_fee=1000.0,
+    )  # fmt: skip
+    rows = {r["state"]: r for r in table.iter_rows(named=True)}
+    assert rows["TX"]["price_per_unit"] == 15.0 and not rows["TX"]["price_fallback"]
+    assert rows["CA"]["price_per_unit"] == 14.0 and rows["CA"]["price_fallback"]  # 3 quotes: national median
+    assert rows["CA"]["medical_director"] == "unknown (counted)"
+    # Texas by hand: margin per unit 15 × 0.97 − 6 / 0.9 = 7.8833; × 4,000 units = 31,533.3;
+    # fixed: 40 × 160 + 1,000 + 2,000 + 500 = 9,900 → 21,633.3.
+    assert rows["TX"]["operating_profit_usd"] == pytest.approx(21_633.333, rel=1e-6)
+    assert rows["WY"]["operating_profit_usd"] is None and rows["WY"]["break_even_visits"] is None
+    assert table["state"].to_list()[-1] == "WY"  # barred last
+
+
+def test_national_oversight_counts_states():
+    rules = RULES.filter(pl.col("provider_type") == "registered_nurse")
+    result = pnl.national_oversight(rules, provider_type="registered_nurse")
+    assert (result["states_may_inject"], result["states_overseen"], result["states_independent"]) == (2, 1, 0)
+    assert result["medical_director"] is True

@@ -215,12 +215,20 @@ _env = Environment(autoescape=select_autoescape(default=True, default_for_string
 _TABLE = _env.from_string(
     """<table class="bm-table">
 <thead><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in rows %}<tr>{% for cell in row %}<td>\
+<tbody>{% for row in rows %}<tr>{% for cell, is_text in row %}<td{% if is_text %} class="text"{% endif %}>\
 {% for text, href in cell %}\
 {% if href %}<a href="{{ href }}">{{ text }}</a>{% else %}{{ text }}{% endif %}\
 {% endfor %}</td>{% endfor %}</tr>{% endfor %}</tbody>
 </table>"""
 )
+_NUMBER_TEXT = re.compile(r"^[\s$€\d.,%–—+\-]*$")
+
+
+def _is_text(value: object) -> bool:
+    """Words read from the left; numbers, also formatted ones ("1,250", "$5 – $7"), line up on the right."""
+    return isinstance(value, str) and not _NUMBER_TEXT.match(value)
+
+
 _URL_IN_TEXT = re.compile(r"(https?://[^\s<>\"';]+)")
 
 
@@ -266,7 +274,8 @@ class Table:
     def _repr_html_(self) -> str:
         headers = [self.labels.get(c, c) for c in self.frame.columns]
         rows = [
-            [self._cell(c, v) for c, v in zip(self.frame.columns, row, strict=True)] for row in self.frame.iter_rows()
+            [(self._cell(c, v), _is_text(v)) for c, v in zip(self.frame.columns, row, strict=True)]
+            for row in self.frame.iter_rows()
         ]
         note = f"<p class='bm-note'>First {self.frame.height} rows shown.</p>" if self.truncated else ""
         return _TABLE.render(headers=headers, rows=rows) + note

@@ -23,7 +23,7 @@ BREAK_EVEN_COLOR = "#b91c1c"
 def _range_text(row: Mapping[str, object], unit: str) -> str:
     low, high = row["low"], row["high"]
     if unit.startswith("share"):
-        return f"{low:.1%}–{high:.1%}"
+        return f"{low * 100:g}%–{high * 100:g}%"
     if unit.startswith("USD"):
         return f"${low:,.2f}–${high:,.2f}" if high < 100 else f"${low:,.0f}–${high:,.0f}"
     return f"{low:,.0f}–{high:,.0f}"
@@ -106,7 +106,6 @@ INPUT_LABELS = {
     "unit": "Unit",
     "basis": "Basis",
     "source": "Source",
-    "note": "Note",
 }
 PNL_LABELS = {
     "line": "",
@@ -137,14 +136,14 @@ def _format(value: float | None, unit: str) -> str | None:
     if value is None:
         return None
     if unit.startswith("share"):
-        return f"{value:.1%}"
+        return f"{value * 100:.3g}%"
     if unit.startswith("USD"):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     return f"{value:,.0f}" if value >= 10 else f"{value:,.1f}"
 
 
 def inputs_view(inputs: pl.DataFrame) -> pl.DataFrame:
-    """The inputs table for the report: value and range formatted in their unit."""
+    """The inputs table for the report: value and range formatted in their unit (the notes go below it)."""
     rows = []
     for r in inputs.iter_rows(named=True):
         low, high = _format(r["low"], r["unit"]), _format(r["high"], r["unit"])
@@ -156,7 +155,6 @@ def inputs_view(inputs: pl.DataFrame) -> pl.DataFrame:
                 "unit": r["unit"],
                 "basis": r["basis"],
                 "source": r["source"],
-                "note": r["note"] or None,
             }
         )
     return pl.DataFrame(rows, schema=dict.fromkeys(INPUT_LABELS, pl.String))

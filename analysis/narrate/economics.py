@@ -3,12 +3,13 @@ and the by-state view — built from :mod:`analysis.pnl`'s numbers; Markdown, da
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
-from analysis.narrate.text import citations, md, plural, usd
+from analysis.narrate.text import citations, md, plural, site_link, usd
 from analysis.schemas import SUPERVISION_TEXT
 
 
@@ -136,26 +137,35 @@ def tornado_note(table: pl.DataFrame, inputs: pl.DataFrame) -> str:
 
 
 def by_state_text(table: pl.DataFrame, *, label: str, state: str = "US") -> str:
-    """Across states: where the month is best and worst for this profession, and where ``state`` ranks."""
+    """Across states: the month where the state's own quotes give its price (ranked), and the range elsewhere,
+    where only the wage and the oversight rule differ; where ``state`` stands."""
     may = table.filter(pl.col("operating_profit_usd").is_not_null())
     barred = table.filter(pl.col("operating_profit_usd").is_null())
     if may.is_empty():
         return f"{cap_first(_who(label))} may not inject in any state, so there is no month to compare."
-    best, worst = may.row(0, named=True), may.row(-1, named=True)
-    own_quotes = may.filter(~pl.col("price_fallback")).height
-    barred_text = (
-        f" Left out, where they may not inject: {', '.join(md(s) for s in barred['name'].to_list())}."
-        if barred.height
-        else ""
-    )
-    return (
-        f"The same month (the defaults above) in each of {may.height} states, with the state's own median price per "
-        f"unit where it has 5 or more quotes ({own_quotes} states; elsewhere the national median) and the state's BLS "
-        f"wage for {_who(label)}. Highest: **{md(best['name'])}** ({_money(best['operating_profit_usd'])} a month); "
-        f"lowest: **{md(worst['name'])}** ({_money(worst['operating_profit_usd'])}). States on the national median "
-        "differ only by wage and oversight, not by what patients pay there: read them as unknown prices, not as "
-        "equal ones." + barred_text + _rank(may, state)
-    )
+    own = may.filter(~pl.col("price_fallback"))
+    rest = may.filter(pl.col("price_fallback"))
+    parts = [
+        f"The same month (the defaults above) in each state where {_who(label)} may inject, with the state's BLS "
+        "wage and its oversight rule."
+    ]
+    if own.height:
+        best, worst = own.row(0, named=True), own.row(-1, named=True)
+        parts.append(
+            f"Ranked in the table: the {own.height} states with 5 or more Botox Cosmetic quotes of their own — "
+            f"highest **{md(best['name'])}** ({_money(best['operating_profit_usd'])} a month), lowest "
+            f"**{md(worst['name'])}** ({_money(worst['operating_profit_usd'])})."
+        )
+    if rest.height:
+        low, high = rest["operating_profit_usd"].min(), rest["operating_profit_usd"].max()
+        parts.append(
+            f"In the other {rest.height} states the price is not known from local quotes; on the national median the "
+            f"month comes to {_money(low)}–{_money(high)}, a spread from wages and oversight alone, not from what "
+            "patients pay there."
+        )
+    if barred.height:
+        parts.append(f"Left out, where they may not inject: {', '.join(md(s) for s in barred['name'].to_list())}.")
+    return " ".join(parts) + _rank(own, state)
 
 
 def _rank(may: pl.DataFrame, state: str) -> str:
@@ -219,3 +229,17 @@ def national_rule_sentence(rule: Mapping[str, Any], *, label: str) -> str:
         f"a physician's oversight and {rule['states_independent']} do not, so the national month has the medical "
         f"director's fee {counted}. The table by state below applies each state's own rule."
     )
+
+
+_URL = re.compile(r"(https?://[^\s<>\"';,)]+)")
+
+
+def _linked(text: str) -> str:
+    """Free text with its URLs as links named by their site, the rest escaped."""
+    return "".join(site_link(part) if i % 2 else md(part) for i, part in enumerate(_URL.split(text)))
+
+
+def inputs_notes(inputs: pl.DataFrame) -> str:
+    """What each input's figure really measures and its caveats, one line per input that has a note."""
+    lines = [f"- **{md(r['label'])}**: {_linked(r['note'])}" for r in inputs.iter_rows(named=True) if r["note"]]
+    return "\n".join(["**Notes on the inputs**", "", *lines]) if lines else ""

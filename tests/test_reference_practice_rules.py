@@ -81,3 +81,24 @@ def test_the_practice_lines_name_who_examines_and_the_directors_duties(rules):
         assert "not by telehealth" in exam
     duties = next(line for line in text.splitlines() if line.startswith("- Medical director"))
     assert ("physician on site" in duties) == (row["md_on_site"] == "required")
+
+
+def test_state_by_state_view_has_every_state_and_keeps_unknowns_unknown(rules):
+    from analysis.figures.providers import PRACTICE_RULES_LABELS, practice_rules_view
+
+    view = practice_rules_view(rules, reference.states())
+    assert view.height == 51 and view.columns == list(PRACTICE_RULES_LABELS)
+    by_name = {r["name"]: r for r in view.iter_rows(named=True)}
+    for r in rules.iter_rows(named=True):
+        name = reference.states().filter(pl.col("state") == r["state"])["name"][0]
+        shown = by_name[name]
+        assert (shown["gfe_who"] is None) == (r["gfe_who"] is None)  # unknown is not filled in
+        assert (shown["cpom"] is None) == (r["cpom"] is None)
+        if r["gfe_who"]:
+            assert shown["gfe_who"].startswith("MD/DO")  # a physician is always among those who examine
+    assert (
+        by_name["Maryland"]["gfe_telehealth"]
+        == {"allowed": "allowed", "not_allowed": "in person", None: None}[
+            rules.filter(pl.col("state") == "MD")["gfe_telehealth"][0]
+        ]
+    )

@@ -300,3 +300,52 @@ def shares_table(shares: pl.DataFrame, *, state_columns: bool = True) -> Table:
     if not state_columns:
         frame = frame.drop([c for c in frame.columns if c.startswith("States")])
     return Table(frame)
+
+
+# --- running a practice, state by state (practice_rules.csv) -------------------------------------------------------
+
+_SHORT = {
+    "np_practice_authority": {"full": "full", "reduced": "reduced", "restricted": "restricted"},
+    "nlc_status": {"member": "member", "partial": "partial", "not_member": "not a member"},
+    "cpom": {"strict": "strict", "moderate": "moderate", "weak_or_none": "weak or none"},
+    "gfe_telehealth": {"allowed": "allowed", "not_allowed": "in person"},
+    "md_on_site": {"required": "required", "not_required": "not required"},
+}
+_EXAMINER = {"physician": "MD/DO", "nurse_practitioner": "NP", "physician_assistant": "PA", "registered_nurse": "RN"}
+PRACTICE_RULES_LABELS = {
+    "name": "State",
+    "np_practice_authority": "NP authority",
+    "pa_ratio": "PA ratio cap",
+    "nlc_status": "Nurse compact",
+    "cpom": "Corporate practice",
+    "gfe_who": "Prior exam by",
+    "gfe_telehealth": "Exam by telehealth",
+    "md_on_site": "Physician on site",
+    "grades": "Reliability (NP/PA · compact/ownership · exam · director)",
+}
+
+
+def practice_rules_view(rules: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
+    """One row per state, each practice rule in a word or two ('—' where no source was found); the grades of the
+    sources in the last column. The cited sources are in the state's own report and in ``practice_rules.csv``."""
+    frame = rules.join(states.select("state", "name"), on="state", how="left").sort("name")
+    who = (
+        pl.col("gfe_who")
+        .str.split(";")
+        .list.eval(pl.element().replace_strict(_EXAMINER, default=pl.element()))
+        .list.join(", ")
+    )
+    grade = [pl.col(c).fill_null("—") for c in ("np_pa_reliability", "nlc_cpom_reliability", "gfe_reliability",
+                                               "md_reliability")]  # fmt: skip
+    short = {c: pl.col(c).replace_strict(words, default=None) for c, words in _SHORT.items()}
+    return frame.select(
+        "name",
+        short["np_practice_authority"],
+        "pa_ratio",
+        short["nlc_status"],
+        short["cpom"],
+        who.alias("gfe_who"),
+        short["gfe_telehealth"],
+        short["md_on_site"],
+        pl.concat_str(grade, separator=" · ").alias("grades"),
+    )

@@ -136,6 +136,8 @@ def test_changing_a_shipped_file_makes_exactly_the_reports_that_read_it_stale(tr
     stale = json.loads(next(x for x in out.splitlines() if x.startswith("STALE ")).removeprefix("STALE "))
     expected = {name: sorted(nb for nb, reads in traced.items() if name in reads) for name in files}
     assert stale == expected
-    assert stale["data/reference/clinic_price_quotes.csv"] == ["overview", "pricing", "training"]
+    assert stale["data/reference/clinic_price_quotes.csv"] == ["economics", "overview", "pricing", "training"]
+    assert stale["data/reference/provider_wages.csv"] == ["economics"]
+    assert stale["data/reference/practice_rules.csv"] == ["economics", "providers"]
     assert stale["data/sample/prices_sample.csv"] == []  # synthetic: read only when asked for
     assert stale["data/reference/price_benchmarks.csv"] == []  # read only to make the synthetic sample

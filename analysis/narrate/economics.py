@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.narrate.text import citations, md, plural, site_link, usd
+from analysis.narrate.text import citations, count_of, lower_first, md, plural, site_link, usd
 from analysis.schemas import SUPERVISION_TEXT
 
 
@@ -21,7 +21,7 @@ def _money(value: float | None) -> str:
 
 
 def _who(label: str) -> str:
-    return plural(md(label), lower=True)
+    return md(plural(label, lower=True))
 
 
 def may_not_inject(label: str, state_label: str, rule: Mapping[str, Any], allowed: list[str]) -> str:
@@ -69,8 +69,7 @@ def answer(
     margin = result["operating_margin"]
     share = f" ({margin:.0%} of revenue)" if margin is not None else ""
     lines = [
-        f"**One {md(label.lower() if label[1:2].islower() else label)} injecting in {md(state_label)}: "
-        f"the month at the defaults**",
+        f"**One {md(lower_first(label))} injecting in {md(state_label)}: the month at the defaults**",
         "",
         rule_line,
         "",
@@ -159,9 +158,9 @@ def by_state_text(table: pl.DataFrame, *, label: str, state: str = "US") -> str:
     if rest.height:
         low, high = rest["operating_profit_usd"].min(), rest["operating_profit_usd"].max()
         parts.append(
-            f"In the other {rest.height} states the price is not known from local quotes; on the national median the "
-            f"month comes to {_money(low)}–{_money(high)}, a spread from wages and oversight alone, not from what "
-            "patients pay there."
+            f"In the other {count_of(rest.height, 'state')} the price is not known from local quotes; on the national "
+            f"median the month comes to {_money(low)}–{_money(high)}, a spread from wages and oversight alone, "
+            "not from what patients pay there."
         )
     if barred.height:
         parts.append(f"Left out, where they may not inject: {', '.join(md(s) for s in barred['name'].to_list())}.")

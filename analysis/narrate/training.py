@@ -212,7 +212,7 @@ def past_courses(past: pl.DataFrame) -> str:
 
 def best_courses_answer(best: pl.DataFrame, *, label: str, state_label: str, rule_line: str, n_options: int) -> str:
     """The training report's answer box: the profession's rule here in one line, then the best-fitting courses."""
-    lines = [f"**Training for {plural(md(label), lower=True)} in {md(state_label)}**", "", rule_line, ""]
+    lines = [f"**Training for {md(plural(label, lower=True))} in {md(state_label)}**", "", rule_line, ""]
     if best.is_empty():
         lines.append("No current course in the catalogue lists this profession or leaves enrolment open.")
         return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""The economics report's sentences: names kept intact, no break-even said plainly, states ranked honestly."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis import pnl
+from analysis.narrate import economics as prose
+from tests.test_pnl import VALUES
+
+
+def _answer(values, label="Physician (MD/DO)"):
+    rule = {"may_inject": "yes", "supervision": "independent", "medical_director": False}
+    line = prose.rule_sentence(rule, label=label, state_label="Texas")
+    return prose.answer(
+        pnl.summary(values, course_fee=1000.0), values, label=label, state_label="Texas", rule_line=line,
+        top=pl.DataFrame(),
+    )  # fmt: skip
+
+
+def test_answer_keeps_acronyms_and_states_every_headline():
+    text = _answer(VALUES)
+    assert "One physician \\(MD\\/DO\\) injecting in Texas" in text
+    assert "physicians \\(MD\\/DO\\) may inject" in text and "\\s(" not in text
+    assert "**100 visits** of 40 units at \\$14.00 a unit bring **\\$56,000**" in text
+    assert "**Break-even: 36 visits a month**" in text
+    assert "pays back in **4 visits**" in text  # 1,000 / 276.53 = 3.6
+
+
+def test_answer_without_margin_says_no_break_even():
+    text = _answer({**VALUES, "price_per_unit": 5.0})
+    assert "**No break-even**" in text and "pays back" not in text
+
+
+def test_may_not_inject_names_who_may():
+    text = prose.may_not_inject("Aesthetician", "California", {"source": "https://mbc.ca.gov/x"}, ["Physician (MD/DO)"])
+    assert text.startswith("**Aestheticians may not inject cosmetic neurotoxins in California**")
+    assert "Physician \\(MD\\/DO\\)" in text and "mbc.ca.gov" in text
+
+
+def test_by_state_ranks_only_states_with_their_own_prices():
+    table = pl.DataFrame(
+        {
+            "state": ["NY", "TX", "WY", "AL"],
+            "name": ["New York", "Texas", "Wyoming", "Alabama"],
+            "price_fallback": [False, False, True, True],
+            "operating_profit_usd": [30_000.0, 20_000.0, 25_000.0, None],
+        }
+    )
+    text = prose.by_state_text(table, label="Registered nurse", state="TX")
+    assert "the 2 states with 5 or more Botox Cosmetic quotes" in text
+    assert "highest **New York**" in text and "lowest **Texas**" in text
+    assert "In the other 1 state the price is not known" in text
+    assert "Left out, where they may not inject: Alabama." in text
+    assert "**Texas** ranks 2 of 2." in text

@@ -63,8 +63,10 @@ def answer(
     state_label: str,
     rule_line: str,
     top: pl.DataFrame,
+    visits_default: bool = False,
 ) -> str:
-    """The answer box: the month at the defaults, break-even, payback of a course and the input that moves it most."""
+    """The answer box: the month at the defaults, break-even, payback of a course and the input that moves it most.
+    ``visits_default``: the visits are the cited default (an average med spa's), which the box then says."""
     visits = values["visits_per_month"]
     margin = result["operating_margin"]
     share = f" ({margin:.0%} of revenue)" if margin is not None else ""
@@ -86,6 +88,11 @@ def answer(
         if be is not None
         else "- **No break-even**: at this price a unit does not cover its product, waste and fees."
     )
+    if visits_default:
+        lines.append(
+            "- The visits are an average med spa's injectable visits (AmSpa 2022, derived), not a new practice's: "
+            "a practice starting out sees fewer, so hold on to the break-even and set `visits_per_month` to yours."
+        )
     payback = result["payback"]
     if payback["course_fee_usd"] is not None and payback["visits"] is not None:
         months = payback["months"]

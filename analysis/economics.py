@@ -376,3 +376,13 @@ def practice_headline(
             "course_payback_visits": result["payback"]["visits"],
         }
     return numbers
+
+
+def regular_botox_quotes(prices: Frame, *, conversions: Frame, states: Frame) -> pl.DataFrame:
+    """Botox Cosmetic quotes at regular prices, with ``price_per_botox_unit_usd``: what the training and economics
+    reports price a unit at (promotional, member, first-visit and therapeutic quotes set aside, as the pricing
+    report's statistics do)."""
+    from analysis import pricing
+
+    prepared = pricing.prepare_prices(prices, conversions=conversions, states=states)
+    return pricing.select_scope(prepared, product="botox_cosmetic").collect()

@@ -147,6 +147,7 @@ def break_even_markdown(
         f"- course fee: {usd(result['course_fee_usd'], decimals=0, missing='unknown')}, "
         f"the median of the {n_priced} priced courses among {n_options} options\n"
         f"- price per unit: {usd(result['price_per_unit_usd'])}, the median Botox Cosmetic price per unit in {scope} "
+        "at regular prices "
         f"(n = {price['n']:,}; 95% CI {usd(price['ci_low_usd'])}–{usd(price['ci_high_usd'])}){fallback}\n"
         f"- product cost per unit: {usd(result['cost_per_unit_usd'])}, "
         f"the median of {cost['n_sources']} cited purchase prices "

@@ -53,3 +53,21 @@ def test_by_state_ranks_only_states_with_their_own_prices():
     assert "In the other 1 state the price is not known" in text
     assert "Left out, where they may not inject: Alabama." in text
     assert "**Texas** ranks 2 of 2." in text
+
+
+def test_answer_says_when_the_price_is_the_national_median_and_the_visits_an_average():
+    line = "rule"
+    text = prose.answer(
+        pnl.summary(VALUES), VALUES, label="Registered nurse", state_label="Wyoming", rule_line=line,
+        top=pl.DataFrame(), visits_default=True, price_fallback=True,
+    )  # fmt: skip
+    assert "(the national median: too few quotes here)" in text
+    assert "an average med spa's injectable visits" in text
+    assert "national median" not in _answer(VALUES)
+
+
+def test_national_rule_sentence_counts_states_that_do_not_say():
+    rule = {"states_may_inject": 10, "states_overseen": 6, "states_independent": 3, "medical_director": True}
+    text = prose.national_rule_sentence(rule, label="Registered nurse")
+    assert "may inject in 10 states; 6 of them require" in text and "3 do not (1 do not say)" in text
+    assert "counts a medical director's fee" in text

@@ -55,6 +55,9 @@ def rule_sentence(rule: Mapping[str, Any], *, label: str, state_label: str) -> s
     )
 
 
+_NATIONAL = " (the national median: too few quotes here)"
+
+
 def answer(
     result: Mapping[str, Any],
     values: Mapping[str, float],
@@ -64,9 +67,11 @@ def answer(
     rule_line: str,
     top: pl.DataFrame,
     visits_default: bool = False,
+    price_fallback: bool = False,
 ) -> str:
     """The answer box: the month at the defaults, break-even, payback of a course and the input that moves it most.
-    ``visits_default``: the visits are the cited default (an average med spa's), which the box then says."""
+    ``visits_default``: the visits are the cited default (an average med spa's), which the box then says;
+    ``price_fallback``: the price is the national median (the state has too few quotes), said next to it."""
     visits = values["visits_per_month"]
     margin = result["operating_margin"]
     share = f" ({margin:.0%} of revenue)" if margin is not None else ""
@@ -76,7 +81,8 @@ def answer(
         rule_line,
         "",
         f"- **{visits:,.0f} visits** of {values['units_per_visit']:,.0f} units at "
-        f"{usd(values['price_per_unit'])} a unit bring **{_money(result['revenue_usd'])}**; after product, waste, "
+        f"{usd(values['price_per_unit'])} a unit{_NATIONAL if price_fallback else ''} "
+        f"bring **{_money(result['revenue_usd'])}**; after product, waste, "
         f"card fees and {_money(result['fixed_costs_usd'])} of fixed costs the practice keeps "
         f"**{_money(result['operating_profit_usd'])}** a month{share}.",
         f"- Each unit leaves {usd(result['unit_margin_usd'])} after product, waste and fees; each visit "
@@ -229,11 +235,13 @@ def national_rule_sentence(rule: Mapping[str, Any], *, label: str) -> str:
     who = _who(label)
     if not rule["states_may_inject"]:
         return f"{cap_first(who)} may inject in no state with a known rule."
-    counted = "counted" if rule["medical_director"] else "not counted"
+    counted = "counts" if rule["medical_director"] else "does not count"
+    unknown = rule["states_may_inject"] - rule["states_overseen"] - rule["states_independent"]
+    unstated = f" ({unknown} do not say)" if unknown else ""
     return (
         f"{cap_first(who)} may inject in {rule['states_may_inject']} states; {rule['states_overseen']} of them require "
-        f"a physician's oversight and {rule['states_independent']} do not, so the national month has the medical "
-        f"director's fee {counted}. The table by state below applies each state's own rule."
+        f"a physician's oversight and {rule['states_independent']} do not{unstated}, so the national month {counted} "
+        "a medical director's fee. The table by state below applies each state's own rule."
     )
 
 

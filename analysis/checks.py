@@ -91,10 +91,20 @@ def check_optional_number(
 BUSINESS_SHARES = ("waste_share", "card_fee_share")
 
 
+BUSINESS_CEILING = 1e7  # no month of one injector reaches ten million of anything: a typo, refused before a kernel
+
+
+def business_bounds(name: str) -> tuple[float, float]:
+    """(minimum, exclusive maximum) of a practice-economics number: shares in [0, 1), units per visit ≥ 1."""
+    if name in BUSINESS_SHARES:
+        return 0.0, 1.0
+    return (1.0 if name == "units_per_visit" else 0.0), BUSINESS_CEILING
+
+
 def check_business_inputs(**values: object) -> dict[str, float | None]:
-    """Every practice-economics number: ``None`` or a number ≥ 0 (a share also < 1)."""
+    """Every practice-economics number: ``None`` or a number within :func:`business_bounds`."""
     return {
-        name: check_optional_number(name, value, minimum=0.0, below=1.0 if name in BUSINESS_SHARES else None)
+        name: check_optional_number(name, value, minimum=business_bounds(name)[0], below=business_bounds(name)[1])
         for name, value in values.items()
     }
 

@@ -291,7 +291,9 @@ def practice_defaults(
         price=price,
         cost=product_cost_per_unit(product_costs),
         units=units,
-        wage=pnl.wage_default(wages, state=state, provider_type=provider_type),
+        wage=pnl.wage_default(
+            wages, state=state, provider_type=provider_type, states=rule.get("states") if state == "US" else None
+        ),
         practice=practice,
         director_required=rule["medical_director"],
         price_source=f"clinic_price_quotes.csv: Botox Cosmetic quotes in {price['scope']}",
@@ -331,8 +333,10 @@ def practice_by_state(
     states: pl.DataFrame,
     provider_type: str,
     director_fee: float,
+    own: dict[str, float | None] | None = None,
 ) -> pl.DataFrame:
-    """:func:`analysis.pnl.by_state` with each state's median Botox price per unit from ``quotes``."""
+    """:func:`analysis.pnl.by_state` with each state's median Botox price per unit from ``quotes``; ``own``: the
+    reader's numbers, which replace the states' wherever set."""
     from analysis import pnl
     from analysis.pricing import price_stats
 
@@ -347,6 +351,7 @@ def practice_by_state(
         states=states,
         provider_type=provider_type,
         director_fee=director_fee,
+        own=own,
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -310,22 +310,33 @@ def oversight(rules: Frame, *, state: str, provider_type: str) -> dict[str, Any]
     }
 
 
-def wage_default(wages: Frame, *, state: str, provider_type: str) -> dict[str, Any]:
+def wage_default(
+    wages: Frame, *, state: str, provider_type: str, states: Sequence[str] | None = None
+) -> dict[str, Any]:
     """The BLS hourly median, 25th and 75th percentile for ``provider_type`` in ``state``.
 
-    For ``"US"``: the state medians weighted by employment (derived, said so) and the lowest 25th and highest
-    75th percentile of the states. ``hourly_median_usd`` is ``None`` where BLS publishes none (physicians are
-    top-coded in most states); ``note`` says why.
+    For ``"US"``: the medians of ``states`` (default: all; pass the states where the profession may inject)
+    weighted by employment (derived, said so), with the lowest 25th and highest 75th percentile. Where BLS top-codes
+    the median in any of them (physicians in most states), a national figure would be biased low, so there is none.
+    ``hourly_median_usd`` is ``None`` where BLS publishes no median; ``note`` says why.
     """
     frame = wages.collect() if isinstance(wages, pl.LazyFrame) else wages
     rows = frame.filter(pl.col("provider_type") == provider_type)
-    if state != "US":
-        rows = rows.filter(pl.col("state") == state)
+    rows = rows.filter(pl.col("state") == state) if state != "US" else rows
+    if state == "US" and states is not None:
+        rows = rows.filter(pl.col("state").is_in(list(states)))
     known = rows.filter(pl.col("hourly_median_usd").is_not_null())
     source = rows["source"][0] if rows.height else None
-    if known.is_empty():
-        note = rows["notes"][0] if rows.height and state != "US" else "no published median"
-        return {"hourly_median_usd": None, "low": None, "high": None, "source": source, "note": note, "n_states": 0}
+    caveat = _occupation_caveat(rows)
+    topcoded = rows.filter(pl.col("notes").fill_null("").str.contains("hourly median top-coded")).height
+    empty = {"hourly_median_usd": None, "low": None, "high": None, "source": source, "n_states": 0}
+    if known.is_empty() or (state == "US" and topcoded):
+        note = (
+            f"BLS top-codes the median in {topcoded} of {rows.height} states, so no national figure"
+            if state == "US" and topcoded
+            else (rows["notes"][0] if rows.height and state != "US" else "no published median")
+        )
+        return {**empty, "note": note}
     if state != "US":
         row = known.row(0, named=True)
         return {
@@ -333,20 +344,35 @@ def wage_default(wages: Frame, *, state: str, provider_type: str) -> dict[str, A
             "low": row["hourly_p25_usd"],
             "high": row["hourly_p75_usd"],
             "source": source,
-            "note": "",
+            "note": "; ".join(x for x in (caveat, "range: 25th to 75th percentile") if x),
             "n_states": 1,
         }
     weighted = known.filter(pl.col("employment").is_not_null())
     median = (weighted["hourly_median_usd"] * weighted["employment"]).sum() / weighted["employment"].sum()
+    scope = "" if states is None else " where the profession may inject"
     return {
         "hourly_median_usd": median,
         "low": known["hourly_p25_usd"].min(),
         "high": known["hourly_p75_usd"].max(),
         "source": source,
-        "note": f"the {weighted.height} state medians weighted by employment; range: lowest state 25th to highest "
-        "75th percentile",
+        "note": "; ".join(
+            x
+            for x in (
+                caveat,
+                f"the medians of the {weighted.height} states{scope} weighted by employment; range: lowest state "
+                "25th to highest 75th percentile",
+            )
+            if x
+        ),
         "n_states": known.height,
     }
+
+
+def _occupation_caveat(rows: pl.DataFrame) -> str:
+    # The physician rows are SOC 29-1229 "all other" physicians, a mix of specialties (and residents): said.
+    notes = rows["notes"].drop_nulls()
+    first = notes[0].split(";")[0] if notes.len() else ""
+    return f"{first}: a mix of specialties, not aesthetic physicians" if first.startswith("SOC ") else ""
 
 
 def practice_default(practice: Frame, name: str) -> dict[str, Any] | None:
@@ -489,53 +515,58 @@ def by_state(
     values: Mapping[str, float],
     *,
     state_prices: pl.DataFrame,
-    national_price: float,
+    national_price: float | None,
     rules: Frame,
     wages: Frame,
     states: pl.DataFrame,
     provider_type: str,
     director_fee: float,
+    own: Mapping[str, float | None] | None = None,
     min_quotes: int = 5,
 ) -> pl.DataFrame:
     """The same month in every state: the state's own median price per unit where it has ``min_quotes`` or more
     (else the national one, flagged), its BLS wage for ``provider_type`` and its rule on oversight; the other
-    inputs as in ``values``. Where the profession may not inject, the profit is null.
+    inputs as in ``values``. The reader's own numbers (``own``: price, wage, medical-director fee) replace the
+    state's wherever they are set. The profit is null where the profession may not inject, and where the pay is
+    not published (``pay_unknown``) or no price is known: no state is ranked on a free injector.
 
     ``state_prices``: ``state, median, n`` per state (:func:`analysis.pricing.price_stats` by state).
     Returns ``state, name, may_inject, price_per_unit, price_fallback, price_basis, injector_hourly_wage,
-    medical_director, operating_profit_usd, break_even_visits``, most profitable first.
+    pay_unknown, medical_director, operating_profit_usd, break_even_visits``, most profitable first.
     """
+    own = {k: v for k, v in (own or {}).items() if v is not None}
     prices = {r["state"]: r for r in state_prices.iter_rows(named=True)}
     rows = []
     for state, name in states.select("state", "name").iter_rows():
         rule = oversight(rules, state=state, provider_type=provider_type)
-        own = prices.get(state)
-        fallback = own is None or own["n"] < min_quotes
-        price = national_price if fallback else own["median"]
-        n = 0 if own is None else own["n"]
-        wage = wage_default(wages, state=state, provider_type=provider_type)["hourly_median_usd"]
-        director = rule["medical_director"] is not False
-        month = {
-            **values,
-            "price_per_unit": price,
-            "injector_hourly_wage": wage if wage is not None else 0.0,
-            "medical_director_fee": director_fee if director else 0.0,
-        }
+        quotes = prices.get(state)
+        n = 0 if quotes is None else quotes["n"]
+        fallback = n < min_quotes
+        price = own.get("price_per_unit", national_price if fallback else quotes["median"])
+        wage = own.get(
+            "injector_hourly_wage", wage_default(wages, state=state, provider_type=provider_type)["hourly_median_usd"]
+        )
         barred = rule["may_inject"] == "no"
+        fee = own.get("medical_director_fee", director_fee) if rule["medical_director"] is not False else 0.0
+        month = {**values, "price_per_unit": price, "injector_hourly_wage": wage, "medical_director_fee": fee}
+        computable = not barred and wage is not None and price is not None
         rows.append(
             {
                 "state": state,
                 "name": name,
                 "may_inject": rule["may_inject"],
                 "price_per_unit": price,
-                "price_fallback": fallback,
-                "price_basis": f"national median (n = {n} here)" if fallback else f"state median (n = {n})",
+                "price_fallback": fallback and "price_per_unit" not in own,
+                "price_basis": "your input"
+                if "price_per_unit" in own
+                else (f"national median (n = {n} here)" if fallback else f"state median (n = {n})"),
                 "injector_hourly_wage": wage,
-                "medical_director": {True: "required", False: "not required", None: "unknown (counted)"}[
-                    rule["medical_director"]
-                ],
-                "operating_profit_usd": None if barred else operating_profit(month),
-                "break_even_visits": None if barred else break_even_visits(month),
+                "pay_unknown": wage is None and not barred,
+                "medical_director": None
+                if barred
+                else {True: "required", False: "not required", None: "unknown (counted)"}[rule["medical_director"]],
+                "operating_profit_usd": operating_profit(month) if computable else None,
+                "break_even_visits": break_even_visits(month) if computable else None,
             }
         )
     schema = {
@@ -546,6 +577,7 @@ def by_state(
         "price_fallback": pl.Boolean,
         "price_basis": pl.String,
         "injector_hourly_wage": pl.Float64,
+        "pay_unknown": pl.Boolean,
         "medical_director": pl.String,
         "operating_profit_usd": pl.Float64,
         "break_even_visits": pl.Int64,
@@ -562,7 +594,10 @@ def national_oversight(rules: Frame, *, provider_type: str) -> dict[str, Any]:
     overseen = may.filter(pl.col("supervision").is_in(list(OVERSIGHT_LEVELS))).height
     independent = may.filter(pl.col("supervision") == "independent").height
     return {
-        "may_inject": "no" if may.is_empty() and mine.height else ("yes" if may.height else "unknown"),
+        "may_inject": "no"
+        if may.is_empty() and mine.height
+        else ("yes" if (may["may_inject"] == "yes").any() else "conditional" if may.height else "unknown"),
+        "states": sorted(may["state"].to_list()),
         "supervision": "varies by state",
         "medical_director": None if may.is_empty() else overseen >= independent,
         "states_may_inject": may.height,

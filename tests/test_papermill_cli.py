@@ -122,6 +122,7 @@ def test_economics_takes_the_readers_own_numbers(tmp_path):
     ("notebook", "params", "message"),
     [
         ("economics", ("waste_share", "1.5"), "waste_share must be a finite number ≥ 0 and < 1"),
+        ("economics", ("units_per_visit", "0"), "units_per_visit must be a finite number ≥ 1 and < 1e+07"),
         ("economics", ("provider_type", "wizard"), "unknown provider_type 'wizard'; expected one of physician"),
         ("training", ("profession", "wizard"), "unknown profession 'wizard'; expected one of physician"),
         ("pricing", ("state", "ZZ"), "unknown state 'ZZ'; expected one of US, AK"),
@@ -134,3 +135,13 @@ def test_bad_parameter_is_a_clear_error(tmp_path, notebook, params, message):
     done = run(notebook, tmp_path / "out.ipynb", *params)
     assert done.returncode != 0
     assert message in done.stderr
+
+
+def test_economics_without_a_botox_price_says_what_to_set(tmp_path):
+    dysport = tmp_path / "dysport.csv"
+    dysport.write_text(
+        HEADER + "".join(f"Spa {i},TX,Austin,RN,Dysport,${4 + i % 2}/unit,https://e.com/{i}\n" for i in range(8))
+    )
+    out = tmp_path / "out.ipynb"
+    text = assert_clean_report(run("economics", out, "state", "TX", "prices_path", str(dysport)), out)
+    assert "No month can be computed: no value for price per botox unit" in text and "Break-even:" not in text

@@ -277,3 +277,57 @@ def test_national_oversight_counts_states():
     result = pnl.national_oversight(rules, provider_type="registered_nurse")
     assert (result["states_may_inject"], result["states_overseen"], result["states_independent"]) == (2, 1, 0)
     assert result["medical_director"] is True
+
+
+def test_by_state_never_ranks_a_free_injector_and_takes_the_readers_numbers():
+    states = pl.DataFrame({"state": ["TX", "WY"], "name": ["Texas", "Wyoming"]})
+    rules = pl.DataFrame(
+        {
+            "state": ["TX", "WY"],
+            "provider_type": ["registered_nurse"] * 2,
+            "may_inject": ["conditional", "conditional"],
+            "supervision": ["delegation_after_exam"] * 2,
+            "source": ["a", "b"],
+            "reliability": ["high"] * 2,
+        }
+    )
+    prices = pl.DataFrame({"state": ["TX"], "median": [15.0], "n": [12]})
+    common = dict(state_prices=prices, national_price=14.0, rules=rules, wages=WAGES, states=states,
+                  provider_type="registered_nurse", director_fee=1000.0)  # fmt: skip
+    rows = {r["state"]: r for r in pnl.by_state(VALUES, **common).iter_rows(named=True)}
+    assert rows["WY"]["pay_unknown"] and rows["WY"]["operating_profit_usd"] is None  # no BLS wage: not ranked
+    mine = {"injector_hourly_wage": 10.0, "medical_director_fee": 0.0, "price_per_unit": None}
+    rows = {r["state"]: r for r in pnl.by_state(VALUES, own=mine, **common).iter_rows(named=True)}
+    # Texas with the reader's wage and fee: 31,533.3 − (10 × 160 + 0 + 2,000 + 500) = 27,433.3.
+    assert rows["TX"]["operating_profit_usd"] == pytest.approx(27_433.333, rel=1e-6)
+    assert rows["WY"]["operating_profit_usd"] is not None  # the reader's wage stands in everywhere
+    assert (
+        pnl.by_state(VALUES, **{**common, "national_price": None})
+        .filter(pl.col("state") == "WY")["operating_profit_usd"]
+        .item()
+        is None
+    )
+
+
+def test_national_wage_is_withheld_where_bls_top_codes_and_weighted_over_allowed_states():
+    wages = pl.DataFrame(
+        {
+            "state": ["TX", "CA", "NY"],
+            "provider_type": ["physician"] * 3,
+            "hourly_median_usd": [100.0, None, 90.0],
+            "hourly_p25_usd": [50.0, None, 45.0],
+            "hourly_p75_usd": [None, None, None],
+            "employment": [10.0, 20.0, 30.0],
+            "source": ["BLS"] * 3,
+            "notes": [
+                "SOC 29-1229 Physicians, All Other",
+                "SOC 29-1229; hourly median top-coded by BLS",
+                "SOC 29-1229",
+            ],
+        }
+    )
+    us = pnl.wage_default(wages, state="US", provider_type="physician")
+    assert us["hourly_median_usd"] is None and "top-codes the median in 1 of 3 states" in us["note"]
+    allowed = pnl.wage_default(wages, state="US", provider_type="physician", states=["TX", "NY"])
+    assert allowed["hourly_median_usd"] == pytest.approx((100 * 10 + 90 * 30) / 40)
+    assert "a mix of specialties" in allowed["note"] and "where the profession may inject" in allowed["note"]

@@ -20,6 +20,10 @@ PROFIT_COLOR = "#111827"
 BREAK_EVEN_COLOR = "#b91c1c"
 
 
+def _dollars(value: float) -> str:
+    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
+
+
 def _range_text(row: Mapping[str, object], unit: str) -> str:
     low, high = row["low"], row["high"]
     if unit.startswith("share"):
@@ -57,7 +61,7 @@ def tornado(table: pl.DataFrame, *, profit: float, title: str) -> go.Figure:
     fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.15})
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="Operating profit a month (USD)", tickprefix="$", separatethousands=True)
-    reference_line(fig, x=profit, text=f"at the defaults: ${profit:,.0f}", color=PROFIT_COLOR)
+    reference_line(fig, x=profit, text=f"at these inputs: {_dollars(profit)}", color=PROFIT_COLOR)
     return house_layout(fig, title=title, height=max(320, 110 + 44 * table.height))
 
 
@@ -87,8 +91,8 @@ def profit_by_visits(values: Mapping[str, float], *, title: str, max_visits: int
             y=[pnl.operating_profit(values)],
             mode="markers",
             marker={"size": 11, "color": HIGH_COLOR},
-            name="at the defaults",
-            hovertemplate="%{x:,.0f} visits (the defaults): $%{y:,.0f} a month<extra></extra>",
+            name="at these inputs",
+            hovertemplate="%{x:,.0f} visits (these inputs): $%{y:,.0f} a month<extra></extra>",
         )
     )
     fig.update_xaxes(title_text="Visits a month", rangemode="tozero")

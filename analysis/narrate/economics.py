@@ -9,15 +9,15 @@ from typing import Any
 
 import polars as pl
 
-from analysis.narrate.text import citations, count_of, lower_first, md, plural, site_link, usd
+from analysis.narrate.text import count_of, lower_first, md, plural, site_link, usd
 from analysis.schemas import SUPERVISION_TEXT
 
 
-def _money(value: float | None) -> str:
+def _money(value: float | None, decimals: int = 0) -> str:
     if value is None:
         return "unknown"
     sign = "−" if value < 0 else ""
-    return f"{sign}{usd(abs(value), decimals=0)}"
+    return f"{sign}{usd(abs(value), decimals=decimals)}"
 
 
 def _who(label: str) -> str:
@@ -31,8 +31,13 @@ def may_not_inject(label: str, state_label: str, rule: Mapping[str, Any], allowe
         f"**{cap_first(_who(label))} may not inject cosmetic neurotoxins in {md(state_label)}**, so there is no "
         "practice to cost for them here: the rest of this report is not computed. "
         f"Who may inject here (state rules): {who}. "
-        f"Source: {citations(rule.get('source'))}."
+        f"Source: {_sites(rule.get('source'))}."
     )
+
+
+def _sites(source: str | None) -> str:
+    parts = [p.strip() for p in (source or "").split(";") if p.strip()]
+    return "; ".join(site_link(p) if p.startswith("http") else md(p) for p in parts) or "not recorded"
 
 
 def cap_first(text: str) -> str:
@@ -68,10 +73,12 @@ def answer(
     top: pl.DataFrame,
     visits_default: bool = False,
     price_fallback: bool = False,
+    unpaid: bool = False,
 ) -> str:
     """The answer box: the month at the defaults, break-even, payback of a course and the input that moves it most.
     ``visits_default``: the visits are the cited default (an average med spa's), which the box then says;
-    ``price_fallback``: the price is the national median (the state has too few quotes), said next to it."""
+    ``price_fallback``: the price is the national median (the state has too few quotes), said next to it;
+    ``unpaid``: no published wage, so the injector's pay is not in the costs — said, not hidden."""
     visits = values["visits_per_month"]
     margin = result["operating_margin"]
     share = f" ({margin:.0%} of revenue)" if margin is not None else ""
@@ -85,7 +92,7 @@ def answer(
         f"bring **{_money(result['revenue_usd'])}**; after product, waste, "
         f"card fees and {_money(result['fixed_costs_usd'])} of fixed costs the practice keeps "
         f"**{_money(result['operating_profit_usd'])}** a month{share}.",
-        f"- Each unit leaves {usd(result['unit_margin_usd'])} after product, waste and fees; each visit "
+        f"- Each unit leaves {_money(result['unit_margin_usd'], 2)} after product, waste and fees; each visit "
         f"{_money(result['margin_per_visit_usd'])}.",
     ]
     be = result["break_even_visits"]
@@ -94,6 +101,11 @@ def answer(
         if be is not None
         else "- **No break-even**: at this price a unit does not cover its product, waste and fees."
     )
+    if unpaid:
+        lines.append(
+            "- **The injector's pay is not in these costs**: BLS publishes no median wage for this profession here "
+            "(top-coded or not released), so the profit is before paying the injector; set `injector_hourly_wage`."
+        )
     if visits_default:
         lines.append(
             "- The visits are an average med spa's injectable visits (AmSpa 2022, derived), not a new practice's: "
@@ -110,7 +122,8 @@ def answer(
             else f", or {months:.1f} months of this profit"
         )
         lines.append(
-            f"- A {_money(payback['course_fee_usd'])} course pays back in **{payback['visits']:,} visits**{when}."
+            f"- A {_money(payback['course_fee_usd'])} course is paid back by the margin of **{payback['visits']:,} "
+            f"visits** (before fixed costs){when}."
         )
     if not top.is_empty():
         row = top.row(0, named=True)
@@ -124,7 +137,7 @@ def answer(
 
 def inputs_note(inputs: pl.DataFrame) -> str:
     """Which inputs are observed, derived, assumed, left out or yours."""
-    left_out = inputs.filter(pl.col("basis").str.starts_with("not included"))["label"].to_list()
+    left_out = inputs.filter(pl.col("basis").str.starts_with("not "))["label"].to_list()
     yours = inputs.filter(pl.col("basis") == "your input")["label"].to_list()
     parts = [
         "Each input's value, the range the sensitivity chart uses, where it comes from and how sure it is. "
@@ -132,7 +145,7 @@ def inputs_note(inputs: pl.DataFrame) -> str:
         "vendor figures are the weakest."
     ]
     if left_out:
-        parts.append(f"Not included (no cited figure; set your own): {md(', '.join(left_out).lower())}.")
+        parts.append(f"Not included or not costed (no cited figure; set your own): {md(', '.join(left_out).lower())}.")
     if yours:
         parts.append(f"Set by you: {md(', '.join(yours).lower())}.")
     return " ".join(parts)
@@ -150,22 +163,22 @@ def tornado_note(table: pl.DataFrame, inputs: pl.DataFrame) -> str:
 
 def by_state_text(table: pl.DataFrame, *, label: str, state: str = "US") -> str:
     """Across states: the month where the state's own quotes give its price (ranked), and the range elsewhere,
-    where only the wage and the oversight rule differ; where ``state`` stands."""
-    may = table.filter(pl.col("operating_profit_usd").is_not_null())
-    barred = table.filter(pl.col("operating_profit_usd").is_null())
-    if may.is_empty():
-        return f"{cap_first(_who(label))} may not inject in any state, so there is no month to compare."
-    own = may.filter(~pl.col("price_fallback"))
-    rest = may.filter(pl.col("price_fallback"))
-    parts = [
-        f"The same month (the defaults above) in each state where {_who(label)} may inject, with the state's BLS "
-        "wage and its oversight rule."
-    ]
+    where only the wage and the oversight rule differ; what is left out and why; where ``state`` stands."""
+    priced = table.filter(pl.col("operating_profit_usd").is_not_null())
+    known_rule = priced.filter(pl.col("may_inject") != "unknown")
+    if priced.is_empty():
+        return (
+            f"No state's month can be computed for {_who(label)}: they may not inject, or their pay or the price "
+            "is not known."
+        )
+    own = priced.filter(~pl.col("price_fallback"))
+    rest = priced.filter(pl.col("price_fallback"))
+    parts = ["The same month (the inputs above) in each state, with the state's BLS wage and its oversight rule."]
     if own.height:
         best, worst = own.row(0, named=True), own.row(-1, named=True)
         parts.append(
-            f"Ranked in the table: the {own.height} states with 5 or more Botox Cosmetic quotes of their own — "
-            f"highest **{md(best['name'])}** ({_money(best['operating_profit_usd'])} a month), lowest "
+            f"Ranked in the table: the {count_of(own.height, 'state')} with 5 or more Botox Cosmetic quotes of their "
+            f"own — highest **{md(best['name'])}** ({_money(best['operating_profit_usd'])} a month), lowest "
             f"**{md(worst['name'])}** ({_money(worst['operating_profit_usd'])})."
         )
     if rest.height:
@@ -175,8 +188,18 @@ def by_state_text(table: pl.DataFrame, *, label: str, state: str = "US") -> str:
             f"median the month comes to {_money(low)}–{_money(high)}, a spread from wages and oversight alone, "
             "not from what patients pay there."
         )
-    if barred.height:
-        parts.append(f"Left out, where they may not inject: {', '.join(md(s) for s in barred['name'].to_list())}.")
+    if known_rule.height < priced.height:
+        unknown = priced.filter(pl.col("may_inject") == "unknown")["name"].to_list()
+        parts.append(f"Whether {_who(label)} may inject at all is unknown in: {', '.join(md(n) for n in unknown)}.")
+    unpaid = table.filter(pl.col("pay_unknown"))["name"].to_list() if "pay_unknown" in table.columns else []
+    if unpaid:
+        parts.append(
+            "Not computed where BLS publishes no wage for them (top-coded or not released): "
+            f"{count_of(len(unpaid), 'state')}."
+        )
+    barred = table.filter(pl.col("may_inject") == "no")["name"].to_list()
+    if barred:
+        parts.append(f"Left out, where they may not inject: {', '.join(md(n) for n in barred)}.")
     return " ".join(parts) + _rank(own, state)
 
 
@@ -257,3 +280,23 @@ def inputs_notes(inputs: pl.DataFrame) -> str:
     """What each input's figure really measures and its caveats, one line per input that has a note."""
     lines = [f"- **{md(r['label'])}**: {_linked(r['note'])}" for r in inputs.iter_rows(named=True) if r["note"]]
     return "\n".join(["**Notes on the inputs**", "", *lines]) if lines else ""
+
+
+def answer_flags(inputs: pl.DataFrame, overrides: Mapping[str, float | None], *, price_fallback: bool) -> dict:
+    """What the answer box must say about its own inputs: default visits, a national price, an unpaid injector."""
+    basis = dict(zip(inputs["input"].to_list(), inputs["basis"].to_list(), strict=True))
+    return {
+        "visits_default": overrides.get("visits_per_month") is None,
+        "price_fallback": price_fallback and overrides.get("price_per_unit") is None,
+        "unpaid": basis.get("injector_hourly_wage", "").startswith("not costed"),
+    }
+
+
+def missing_inputs(inputs: pl.DataFrame, missing: list[str]) -> str:
+    """Instead of a P&L: an input has no cited default here (e.g. no Botox Cosmetic quote in a price file)."""
+    labels = inputs.filter(pl.col("input").is_in(missing))["label"].to_list()
+    names = ", ".join(f"`{m}`" for m in missing)
+    return (
+        f"**No month can be computed: no value for {md(', '.join(labels).lower())}.** The data has none here "
+        f"(for the price: no regular Botox Cosmetic quote per unit in the price file). Set {names} as a parameter."
+    )

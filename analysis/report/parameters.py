@@ -146,9 +146,11 @@ PROVIDER_TYPE = Parameter(
 )
 
 
-def business_input(name: str, description: str, *, below: float | None = None, unit: str = "") -> Parameter:
-    """A practice-economics number: ``None`` (the notebook's cited default) or the reader's own, ≥ 0."""
-    return Parameter(name, "optional_float", None, description, minimum=0.0, below=below, unit=unit)
+def business_input(name: str, description: str) -> Parameter:
+    """A practice-economics number: ``None`` (the notebook's cited default) or the reader's own (the bounds are
+    :func:`analysis.checks.business_bounds`'s)."""
+    low, high = checks.business_bounds(name)
+    return Parameter(name, "optional_float", None, description, minimum=low, below=high)
 
 
 BUSINESS_INPUTS = (
@@ -156,8 +158,8 @@ BUSINESS_INPUTS = (
     business_input("units_per_visit", "Botox units per visit; None: 42 (label doses, one to three areas)."),
     business_input("visits_per_month", "Neurotoxin visits a month; None: the cited default."),
     business_input("product_cost_per_unit", "What the practice pays per unit, USD; None: cited purchase prices."),
-    business_input("waste_share", "Share of units bought that are wasted (0-1); None: cited.", below=1.0),
-    business_input("card_fee_share", "Card fees as a share of revenue (0-1); None: cited.", below=1.0),
+    business_input("waste_share", "Share of units bought that are wasted (0-1); None: cited."),
+    business_input("card_fee_share", "Card fees as a share of revenue (0-1); None: cited."),
     business_input("injector_hourly_wage", "Injector's pay per hour, USD; None: the BLS state median."),
     business_input("injector_hours_per_month", "Injector's paid hours a month; None: full time (173.3)."),
     business_input("medical_director_fee", "Medical director's fee a month, USD; None: cited, where required."),

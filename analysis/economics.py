@@ -7,12 +7,13 @@ the injector's time, rent, supervision fees and wasted product, so the real numb
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+
+from analysis import pnl
 
 Frame = pl.DataFrame | pl.LazyFrame
 
@@ -138,11 +139,6 @@ def units_per_treatment(units_per_area: Frame, *, area: str = "glabella") -> dic
     }
 
 
-def _ceil(value: float) -> int:
-    # Dividing money by money leaves float dust (1000 / 100.0000001); a sliver above a whole number is that number.
-    return math.ceil(value - 1e-9)
-
-
 def break_even(
     course_fee: float | None,
     *,
@@ -201,7 +197,7 @@ def break_even(
     if margin <= 0:
         result["note"] = "the price per unit does not exceed the product cost: the fee is never recovered"
         return result
-    result["treatments"] = _ceil(course_fee / margin)
+    result["treatments"] = pnl.ceil_count(course_fee / margin)
     return result
 
 
@@ -278,7 +274,7 @@ def practice_defaults(
     ``quotes``: Botox Cosmetic quotes with ``price_per_botox_unit_usd`` (regular prices only, as the pricing
     report's statistics use).
     """
-    from analysis import market, pnl
+    from analysis import market
 
     rule = (
         pnl.national_oversight(rules, provider_type=provider_type)
@@ -337,7 +333,6 @@ def practice_by_state(
 ) -> pl.DataFrame:
     """:func:`analysis.pnl.by_state` with each state's median Botox price per unit from ``quotes``; ``own``: the
     reader's numbers, which replace the states' wherever set."""
-    from analysis import pnl
     from analysis.pricing import price_stats
 
     by = price_stats(quotes, by=["state"]).select("state", "median", "n").collect()

@@ -27,6 +27,9 @@ from typing import Any
 
 import polars as pl
 
+from analysis.checks import BUSINESS_SHARES
+from analysis.training import practice_rule
+
 Frame = pl.DataFrame | pl.LazyFrame
 
 # name → (label, unit). The order is the order of the inputs table and of the notebook's parameters.
@@ -43,7 +46,6 @@ INPUTS: dict[str, tuple[str, str]] = {
     "rent_per_month": ("Rent", "USD per month"),
     "other_overhead_per_month": ("Other overhead", "USD per month"),
 }
-SHARES = ("waste_share", "card_fee_share")
 
 # Full time, 40 hours a week × 52 weeks ÷ 12 months: arithmetic, not a cited fact.
 FULL_TIME_HOURS_PER_MONTH = 40 * 52 / 12
@@ -55,6 +57,10 @@ OVERSIGHT_LEVELS = ("delegation_after_exam", "physician_available", "physician_o
 INPUT_COLUMNS = ("input", "label", "unit", "value", "low", "high", "basis", "source", "note")
 
 
+def _eager(frame: Frame) -> pl.DataFrame:
+    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+
+
 def _check(values: Mapping[str, float]) -> dict[str, float]:
     missing = [name for name in INPUTS if values.get(name) is None]
     if missing:
@@ -63,7 +69,7 @@ def _check(values: Mapping[str, float]) -> dict[str, float]:
     bad = [name for name, v in out.items() if not math.isfinite(v) or v < 0]
     if bad:
         raise ValueError(f"inputs must be finite and ≥ 0: {', '.join(bad)}")
-    over = [name for name in SHARES if out[name] >= 1]
+    over = [name for name in BUSINESS_SHARES if out[name] >= 1]
     if over:
         raise ValueError(f"shares must be below 1: {', '.join(over)}")
     return out
@@ -133,7 +139,8 @@ def monthly_pnl(values: Mapping[str, float]) -> pl.DataFrame:
     )
 
 
-def _ceil(value: float) -> int:
+def ceil_count(value: float) -> int:
+    """A count rounded up (visits, treatments), ignoring float dust."""
     # Money divided by money leaves float dust (1000 / 100.0000001); a sliver above a whole number is that number.
     return math.ceil(value - 1e-9)
 
@@ -145,7 +152,7 @@ def break_even_visits(values: Mapping[str, float]) -> int | None:
     per_visit = unit_margin(v) * v["units_per_visit"]
     if per_visit <= 0:
         return None
-    return max(_ceil(fixed_costs(v) / per_visit), 0)
+    return max(ceil_count(fixed_costs(v) / per_visit), 0)
 
 
 def course_payback(course_fee: float | None, values: Mapping[str, float]) -> dict[str, Any]:
@@ -159,7 +166,7 @@ def course_payback(course_fee: float | None, values: Mapping[str, float]) -> dic
     return {
         "course_fee_usd": course_fee,
         "margin_per_visit_usd": per_visit,
-        "visits": _ceil(course_fee / per_visit) if known and per_visit > 0 else None,
+        "visits": ceil_count(course_fee / per_visit) if known and per_visit > 0 else None,
         "months": course_fee / profit if known and profit > 0 else None,
     }
 
@@ -167,8 +174,7 @@ def course_payback(course_fee: float | None, values: Mapping[str, float]) -> dic
 def summary(values: Mapping[str, float], *, course_fee: float | None = None) -> dict[str, Any]:
     """The headline numbers of one set of inputs."""
     v = _check(values)
-    pnl = monthly_pnl(v)
-    revenue = pnl.filter(pl.col("line") == "Revenue")["amount_usd"][0]
+    revenue = v["visits_per_month"] * v["units_per_visit"] * v["price_per_unit"]
     profit = operating_profit(v)
     return {
         "revenue_usd": revenue,
@@ -288,9 +294,8 @@ def oversight(rules: Frame, *, state: str, provider_type: str) -> dict[str, Any]
     when the supervision level is one of :data:`OVERSIGHT_LEVELS`, ``False`` when independent, ``None`` when
     unknown), ``source`` and ``reliability`` of the rule.
     """
-    frame = rules.collect() if isinstance(rules, pl.LazyFrame) else rules
-    rows = frame.filter((pl.col("state") == state) & (pl.col("provider_type") == provider_type))
-    if rows.is_empty():
+    row = practice_rule(rules, state, provider_type)
+    if row is None:
         return {
             "may_inject": "unknown",
             "supervision": "unknown",
@@ -298,7 +303,6 @@ def oversight(rules: Frame, *, state: str, provider_type: str) -> dict[str, Any]
             "source": None,
             "reliability": None,
         }
-    row = rows.row(0, named=True)
     supervision = row["supervision"]
     director = True if supervision in OVERSIGHT_LEVELS else (False if supervision == "independent" else None)
     return {
@@ -320,7 +324,7 @@ def wage_default(
     the median in any of them (physicians in most states), a national figure would be biased low, so there is none.
     ``hourly_median_usd`` is ``None`` where BLS publishes no median; ``note`` says why.
     """
-    frame = wages.collect() if isinstance(wages, pl.LazyFrame) else wages
+    frame = _eager(wages)
     rows = frame.filter(pl.col("provider_type") == provider_type)
     rows = rows.filter(pl.col("state") == state) if state != "US" else rows
     if state == "US" and states is not None:
@@ -377,7 +381,7 @@ def _occupation_caveat(rows: pl.DataFrame) -> str:
 
 def practice_default(practice: Frame, name: str) -> dict[str, Any] | None:
     """The ``default`` row of ``practice_economics.csv`` for input ``name``: value, low, high, source, note."""
-    frame = practice.collect() if isinstance(practice, pl.LazyFrame) else practice
+    frame = _eager(practice)
     rows = frame.filter((pl.col("input") == name) & pl.col("default"))
     if rows.is_empty():
         return None
@@ -588,7 +592,7 @@ def by_state(
 def national_oversight(rules: Frame, *, provider_type: str) -> dict[str, Any]:
     """For the US report: in how many states ``provider_type`` may inject, and whether most of those require a
     physician's oversight (then the fee is counted in the national month)."""
-    frame = rules.collect() if isinstance(rules, pl.LazyFrame) else rules
+    frame = _eager(rules)
     mine = frame.filter(pl.col("provider_type") == provider_type)
     may = mine.filter(pl.col("may_inject").is_in(["yes", "conditional"]))
     overseen = may.filter(pl.col("supervision").is_in(list(OVERSIGHT_LEVELS))).height

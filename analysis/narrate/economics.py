@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.narrate.text import count_of, lower_first, md, plural, site_link, usd
+from analysis.narrate.text import cap, citations, count_of, lower_first, md, plural, site_link, usd
 from analysis.schemas import SUPERVISION_TEXT
 
 
@@ -28,20 +28,11 @@ def may_not_inject(label: str, state_label: str, rule: Mapping[str, Any], allowe
     """Instead of a P&L: this profession may not inject here; who may, and the rule's source."""
     who = ", ".join(md(a) for a in allowed) or "no profession in the rules table"
     return (
-        f"**{cap_first(_who(label))} may not inject cosmetic neurotoxins in {md(state_label)}**, so there is no "
+        f"**{cap(_who(label))} may not inject cosmetic neurotoxins in {md(state_label)}**, so there is no "
         "practice to cost for them here: the rest of this report is not computed. "
         f"Who may inject here (state rules): {who}. "
-        f"Source: {_sites(rule.get('source'))}."
+        f"Source: {citations(rule.get('source'), by_site=True) or 'not recorded'}."
     )
-
-
-def _sites(source: str | None) -> str:
-    parts = [p.strip() for p in (source or "").split(";") if p.strip()]
-    return "; ".join(site_link(p) if p.startswith("http") else md(p) for p in parts) or "not recorded"
-
-
-def cap_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def rule_sentence(rule: Mapping[str, Any], *, label: str, state_label: str) -> str:
@@ -257,12 +248,12 @@ def national_rule_sentence(rule: Mapping[str, Any], *, label: str) -> str:
     """For the US report: in how many states the profession may inject and how many of those need oversight."""
     who = _who(label)
     if not rule["states_may_inject"]:
-        return f"{cap_first(who)} may inject in no state with a known rule."
+        return f"{cap(who)} may inject in no state with a known rule."
     counted = "counts" if rule["medical_director"] else "does not count"
     unknown = rule["states_may_inject"] - rule["states_overseen"] - rule["states_independent"]
     unstated = f" ({unknown} do not say)" if unknown else ""
     return (
-        f"{cap_first(who)} may inject in {rule['states_may_inject']} states; {rule['states_overseen']} of them require "
+        f"{cap(who)} may inject in {rule['states_may_inject']} states; {rule['states_overseen']} of them require "
         f"a physician's oversight and {rule['states_independent']} do not{unstated}, so the national month {counted} "
         "a medical director's fee. The table by state below applies each state's own rule."
     )

@@ -102,7 +102,8 @@ def site_link(url: str) -> str:
     return link(url, site or None)
 
 
-def citations(source: str | None, *, separator: str = ";") -> str:
-    """A ``source`` cell of several citations, each URL a link: ``a ; https://b`` → ``a; [https://b](…)``."""
+def citations(source: str | None, *, separator: str = ";", by_site: bool = False) -> str:
+    """A ``source`` cell of several citations, each URL a link: ``a ; https://b`` → ``a; [https://b](…)``;
+    ``by_site`` names each link by its site (:func:`site_link`)."""
     parts = [p.strip() for p in (source or "").split(separator) if p.strip()]
-    return "; ".join(link(p) for p in parts)
+    return "; ".join(site_link(p) if by_site else link(p) for p in parts)
